@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -32,10 +32,6 @@ _LAZY = {
     "BiaskitError": "biaskit.errors",
 }
 
-if TYPE_CHECKING:  # pragma: no cover
-    from biaskit.errors import BiaskitError
-    from biaskit.segment import Sentence, segment, segment_frame
-
 __all__ = sorted([*_LAZY, "__version__"])
 
 
@@ -43,7 +39,10 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'biaskit' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    mod = import_module(module)
+    # ``biaskit.segment`` is a callable module: both ``biaskit.segment(text)`` and
+    # ``biaskit.segment.train_punkt`` work, so the name resolves to the module itself
+    value = mod if module == f"biaskit.{name}" else getattr(mod, name)
     globals()[name] = value
     return value
 

@@ -20,9 +20,7 @@ class InputError(BiaskitError, ValueError):
 
     exit_code = 2
 
-    def __init__(
-        self, message: str, *, path: str | None = None, line: int | None = None
-    ) -> None:
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
         where = ""
         if path is not None:
             where = f"{path}:{line}: " if line is not None else f"{path}: "

@@ -122,6 +122,7 @@ def check_columns(
     --------
     >>> import pandas as pd
     >>> check_columns(pd.DataFrame({"a": [1]}), ["a"], table="demo")
+
     """
     if not isinstance(frame, pd.DataFrame):
         raise SchemaError(f"{table}: expected a pandas DataFrame, got {type(frame).__name__}")
@@ -131,3 +132,57 @@ def check_columns(
             f"{table}: missing column(s) {', '.join(missing)}; "
             f"found {', '.join(map(str, frame.columns)) or 'none'}"
         )
+
+
+#: Article table (``biaskit.aggregate.articles``): one row per ``doc_id``.
+#: Promo sentences (``"promo"`` in ``framing_kind``) are left out of every
+#: count except ``n_promo``, so no rate has boilerplate in its denominator.
+#: Per-document columns of the sentence table that are not listed here
+#: (``topic``, ``published``, a strata column, ...) are passed through after
+#: these columns, with the value of the document's first sentence.
+ARTICLE_COLUMNS: tuple[str, ...] = (
+    "doc_id",  # document id (str)
+    "outlet",  # outlet of the document (str)
+    "n_sentences",  # sentences that are not promo: the denominator of per-sentence rates
+    "n_promo",  # promo sentences ("READ MORE:", "Share this story"), excluded elsewhere
+    "n_claims",  # sentences tagged ``claim``
+    "n_attributed_claims",  # sentences tagged both ``claim`` and ``attribution``
+    "n_attributed",  # sentences tagged ``attribution``
+    "n_direct_quote",  # sentences whose attribution_kind lists direct_quote
+    "n_reported_speech",  # ... lists reported_speech
+    "n_according_to",  # ... lists according_to
+    "n_hedged",  # ... lists hedged (source-less distancing: "reportedly", "allegedly")
+    "n_anonymous",  # ... lists anonymous ("sources said", "officials who asked not to be named")
+    "n_writer_framing",  # sentences tagged ``framing`` (framing in the writer's own voice)
+    "n_loaded_language",  # sentences whose framing_kind lists loaded_language (writer voice)
+    "n_opinion",  # ... lists opinion (writer voice)
+    "n_speculation",  # ... lists speculation (writer voice)
+    "n_quoted_framing",  # sentences with framing words inside a quotation (the source's voice)
+    "n_sources",  # distinct sources: source_entity, else the source span (trimmed, casefolded)
+    "n_named_sources",  # distinct sources whose source_type is person or organisation
+    "n_anonymous_sources",  # distinct sources whose source_type is anonymous
+)
+
+#: Pairwise table (``biaskit.comparison.pairwise``): one row per pair of
+#: outlets and metric; ``diff = estimate_a - estimate_b``. A ``stratum``
+#: column follows when the comparison is stratified.
+PAIRWISE_COLUMNS: tuple[str, ...] = (
+    "outlet_a",  # first outlet of the pair (outlets in sorted order, a < b)
+    "outlet_b",  # second outlet of the pair
+    "metric",  # metric name
+    "estimate_a",  # outlet a's estimate (as in the outlet table)
+    "estimate_b",  # outlet b's estimate
+    "diff",  # estimate_a - estimate_b, in the metric's units
+    "ci_low",  # lower end of the bootstrap interval of diff
+    "ci_high",  # upper end of the bootstrap interval of diff
+    "ratio",  # estimate_a / estimate_b (NaN when estimate_b is 0)
+    "effect_size",  # standardized effect: Cohen's h, Cohen's d or log ratio (see effect_size_kind)
+    "effect_size_kind",  # "cohens_h" (proportions), "cohens_d" (per-article means), "log_ratio"
+    "p_value",  # two-sided p-value of "no difference" (permutation or bootstrap test)
+    "p_adjusted",  # p_value adjusted over every test in the table (Holm or Benjamini-Hochberg)
+    "significant",  # p_adjusted < alpha
+    "n_articles_a",  # articles of outlet a used
+    "n_articles_b",  # articles of outlet b used
+    "method",  # how the row was computed (estimator, interval, test, correction, seed)
+    "warning",  # why to distrust the row (few articles, undefined rates), or None
+)

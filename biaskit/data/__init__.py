@@ -1,0 +1,1 @@
+"""Package data: lexicons, Punkt parameters, models and samples."""

@@ -1,0 +1,1 @@
+"""Punkt parameters written by the biaskit team (see the comment header of each file)."""

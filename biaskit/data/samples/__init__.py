@@ -1,0 +1,1 @@
+"""Sample articles written by the biaskit team for demos and tests."""
