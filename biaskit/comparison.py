@@ -787,7 +787,7 @@ def _prepare(table: pd.DataFrame, options: CompareOptions) -> _Prepared:
     arts = _article_table(table, options)
     keep = arts[options.by].notna().to_numpy()
     if options.strata:
-        keep &= arts[options.strata].notna().to_numpy()
+        keep = keep & arts[options.strata].notna().to_numpy()
     if not keep.all():
         logger.warning("%d article(s) without %s dropped from the comparison",
                        int((~keep).sum()),
@@ -1010,7 +1010,7 @@ def _stratum_rows(prep: _Prepared, group: _Group) -> list[dict[str, Any]]:
                 "n_articles": n, "n_sentences": int(prep.sentences[cell.idx].sum()),
                 "method": (f"{_estimator_label(metric)} within {opts.strata}; article-clustered "
                            f"bootstrap, {opts.ci}, n_boot={opts.n_boot}, seed={prep.seed_label}"),
-                "warning": note, "stratum": cell.stratum,
+                "warning": note, "stratum": str(cell.stratum),
             })
     return rows
 
@@ -1059,14 +1059,22 @@ def _perm_test(prep: _Prepared, a: _Group, b: _Group) -> np.ndarray:
 
 
 def _boot_test(diff_boot: np.ndarray, observed: np.ndarray) -> np.ndarray:
-    """Two-sided bootstrap p-value: twice the smaller tail share of the replicates beyond 0."""
+    """Two-sided bootstrap (Wald) p-value: the difference over its bootstrap standard error.
+
+    A normal reference rather than counting replicates beyond zero, so the
+    p-value has no floor of ``1/n_boot`` and survives a correction over
+    thousands of tests.
+    """
     ok = ~np.isnan(diff_boot)
     n = ok.sum(axis=0)
-    with np.errstate(invalid="ignore"):
-        below = (ok & (diff_boot <= 0)).sum(axis=0)
-        above = (ok & (diff_boot >= 0)).sum(axis=0)
-    p = 2 * np.minimum(below + 1, above + 1) / (n + 1)
-    return np.where(np.isnan(observed) | (n == 0), np.nan, np.minimum(p, 1.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        se = np.nanstd(diff_boot, axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.abs(observed) / se
+    p = 2 * ndtr(-z)
+    p = np.where(se > 0, p, np.where(observed == 0, 1.0, 0.0))
+    return np.where(np.isnan(observed) | (n < 2), np.nan, p)
 
 
 def _effect_sizes(prep: _Prepared, a: _Group, b: _Group) -> tuple[np.ndarray, list[str]]:
@@ -1141,6 +1149,20 @@ def _pairwise_table(prep: _Prepared, outlet_table: pd.DataFrame) -> pd.DataFrame
     out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(dtype=np.float64),
                                        opts.correction)
     out["significant"] = (out["p_adjusted"] < opts.alpha).fillna(False).astype(bool)
+    if opts.test == "permutation" and len(out):
+        # Monte Carlo p-values cannot go below 1/(n_perm+1); with many tests that
+        # floor can make significance unreachable, which the row must say.
+        floor = 1.0 / (opts.n_perm + 1)
+        at_floor = (out["p_value"] <= floor * (1 + 1e-9)) & ~out["significant"]
+        if at_floor.any():
+            note = (f"p-value at the permutation floor 1/(n_perm+1)={floor:.2g}; after "
+                    f"{'Holm' if opts.correction == 'holm' else 'BH'} over {len(out)} tests it "
+                    "cannot reach significance: raise n_perm or use test='bootstrap'")
+            out["warning"] = [
+                (f"{w}; {note}" if isinstance(w, str) else note) if flag else w
+                for w, flag in zip(out["warning"], at_floor, strict=True)]
+            logger.warning("%d pairwise test(s) at the permutation p-value floor: %s",
+                           int(at_floor.sum()), note)
     out = out.astype({"n_articles_a": "int64", "n_articles_b": "int64"})
     out["warning"] = out["warning"].astype(object).where(out["warning"].notna(), None)
     return out

@@ -1,0 +1,272 @@
+"""Documents → tagged sentence table: segmentation, the tagger, attribution spans, evidence.
+
+This is where a sentence gets its tags. :func:`analyze` runs, for a batch of documents:
+
+1. :func:`biaskit.segment.segment_frame` — sentences with offsets;
+2. the model's featurizer and tagger, once over the whole batch (vectorised) — probabilities
+   for every label, decisions at the thresholds stored in the model;
+3. :func:`biaskit.attribution.extract_article` — source, cue and content spans per article;
+4. evidence for every positive tag: the lexicon entries that matched and the features that
+   weighed most in the linear model, with character offsets into the document.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biaskit.attribution import extract_article
+from biaskit.errors import InputError
+from biaskit.lexicons import default_matcher
+from biaskit.schema import ATTRIBUTION_KINDS, FRAMING_KINDS, SENTENCE_COLUMNS
+from biaskit.segment import _as_documents, segment_frame
+
+logger = logging.getLogger(__name__)
+
+FEATURE_COLUMNS = ("text", "in_quote", "is_headline", "sent_id", "paragraph")
+_FRAMING_LEXICONS = {
+    "loaded_terms": "loaded_language",
+    "opinion_terms": "opinion",
+    "speculation_cues": "speculation",
+    "promo_phrases": "promo",
+}
+_ATTRIBUTION_LEXICONS = {"reporting_verbs", "attribution_phrases", "hedges"}
+#: evidence items per positive tag from the model's weights (besides lexicon matches)
+TOP_FEATURES = 3
+
+
+def _documents(docs: Any) -> pd.DataFrame:
+    frame = _as_documents(docs)
+    for col in ("title", "published", "url"):
+        if col not in frame.columns:
+            frame[col] = None
+    frame["text"] = frame["text"].map(lambda t: unicodedata.normalize("NFC", t).removeprefix("\ufeff"))
+    dup = frame["doc_id"].duplicated()
+    if dup.any():
+        raise InputError(
+            f"duplicate doc_id {frame.loc[dup, 'doc_id'].iloc[0]!r} (row {int(np.flatnonzero(dup)[0])}); "
+            "doc_id must be unique"
+        )
+    return frame
+
+
+def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFrame:
+    """Tag every sentence of one or many documents.
+
+    Parameters
+    ----------
+    docs : str, list of str, list of dict, or pandas.DataFrame
+        One article text, several, or a documents table with ``text`` (and optionally
+        ``doc_id``, ``outlet``, ``title``, ``published``, ``url``).
+    model : Model or str or Path, optional
+        A model from :func:`biaskit.load_model` or a path to a ``.skops`` file; the shipped
+        default model when None (loaded once per process).
+    evidence : bool
+        Compute the ``evidence`` column (turn off for the fastest batch runs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tagged sentence table, columns :data:`biaskit.schema.SENTENCE_COLUMNS` plus
+        ``kind_proba`` (probability of each kind).
+
+    Examples
+    --------
+    >>> table = analyze("“We will win,” Gen. Lee said. He reportedly left.")  # doctest: +SKIP
+    >>> table[["text", "attribution", "attribution_kind", "source"]]  # doctest: +SKIP
+    """
+    from biaskit.persist import Model, load_model
+
+    if model is None or not isinstance(model, Model):
+        model = load_model(model)
+    frame = _documents(docs)
+    table = segment_frame(frame)
+    if table.empty:
+        out = pd.DataFrame(columns=[*SENTENCE_COLUMNS, "kind_proba"])
+        return out
+    pipeline = model.pipeline
+    features = pipeline.named_steps["features"]
+    tagger = pipeline.named_steps["tagger"]
+    X = features.transform(table[list(FEATURE_COLUMNS)])
+    proba = tagger.predict_proba(X)
+    labels = model.labels
+    thr = np.array([model.card["thresholds"][lab] for lab in labels])
+    idx = {lab: j for j, lab in enumerate(labels)}
+    decided = proba >= thr
+
+    texts = dict(zip(frame["doc_id"], frame["text"], strict=True))
+    att_spans: list[Any] = []
+    for doc_id, group in table.groupby("doc_id", sort=False):
+        doc = texts[doc_id]
+        spans = list(zip(group["start"], group["end"], strict=True))
+        att_spans.extend(extract_article(doc, spans))
+
+    matcher = default_matcher()
+    names = features.get_feature_names_out() if evidence else None
+    coefs = _coefficients(tagger, labels) if evidence else None
+    rows: dict[str, list[Any]] = {k: [] for k in (
+        "p_claim", "p_attribution", "p_framing", "claim", "attribution", "framing",
+        "attribution_kind", "framing_kind", "quoted_framing", "quoted_framing_kind",
+        "framing_voice", "source", "source_type", "source_start", "source_end", "source_entity",
+        "cue", "cue_start", "cue_end", "content_start", "content_end", "evidence", "kind_proba")}
+    doc_texts = table["doc_id"].map(texts).tolist()
+    for i, (doc, start, end, in_quote) in enumerate(
+        zip(doc_texts, table["start"], table["end"], table["in_quote"], strict=True)
+    ):
+        p = proba[i]
+        d = decided[i]
+        atts = att_spans[i]
+        # --- attribution: the model decides, rules give spans; a strong rule rescues a near miss
+        p_att = p[idx["attribution"]]
+        att_kinds = [k for k in ATTRIBUTION_KINDS if k in idx and d[idx[k]]]
+        strong_rule = any(a.rule in ("quote_then_speaker", "according_to", "hedge",
+                                     "speaker_colon_quote") and (a.source or "hedged" in a.kind)
+                          for a in atts)
+        is_att = bool(d[idx["attribution"]] or att_kinds) or (
+            strong_rule and p_att >= 0.5 * thr[idx["attribution"]]
+        )
+        if is_att:
+            rule_kinds = {k for a in atts for k in a.kind}
+            kinds = set(att_kinds) | rule_kinds
+            if not kinds:
+                kinds = {max((k for k in ATTRIBUTION_KINDS if k in idx), key=lambda k: p[idx[k]])}
+            att_kinds = [k for k in ATTRIBUTION_KINDS if k in kinds]
+        else:
+            att_kinds = []
+        main = atts[0] if (is_att and atts) else None
+        # --- framing, writer voice
+        fr_kinds = [k for k in FRAMING_KINDS if k in idx and d[idx[k]]]
+        is_fr = bool(d[idx["framing"]] or fr_kinds)
+        if is_fr and not fr_kinds:
+            fr_kinds = [max((k for k in FRAMING_KINDS if k in idx), key=lambda k: p[idx[k]])]
+        # --- framing, quoted voice (kinds from the framing lexicons inside quotation marks)
+        q_fr = bool("quoted_framing" in idx and d[idx["quoted_framing"]] and in_quote > 0)
+        matches = matcher.matches(doc[start:end], offset=start) if (evidence or q_fr) else []
+        q_kinds: list[str] = []
+        if q_fr:
+            q_kinds = sorted({_FRAMING_LEXICONS[m["lexicon"]] for m in matches
+                              if m["lexicon"] in _FRAMING_LEXICONS and
+                              _FRAMING_LEXICONS[m["lexicon"]] != "promo"}) or ["loaded_language"]
+        voice = ("both" if is_fr and q_fr else "writer" if is_fr else "quoted" if q_fr else None)
+        rows["p_claim"].append(float(p[idx["claim"]]) if "claim" in idx else np.nan)
+        rows["p_attribution"].append(float(p_att))
+        rows["p_framing"].append(float(p[idx["framing"]]) if "framing" in idx else np.nan)
+        rows["claim"].append(bool(d[idx["claim"]]) and "promo" not in fr_kinds)
+        rows["attribution"].append(is_att)
+        rows["framing"].append(is_fr)
+        rows["attribution_kind"].append(att_kinds)
+        rows["framing_kind"].append(fr_kinds)
+        rows["quoted_framing"].append(q_fr)
+        rows["quoted_framing_kind"].append(q_kinds)
+        rows["framing_voice"].append(voice)
+        for key in ("source", "cue", "content"):
+            span = getattr(main, key) if main is not None else None
+            if key != "content":
+                rows[key].append(doc[span[0] : span[1]] if span else None)
+            rows[f"{key}_start"].append(span[0] if span else None)
+            rows[f"{key}_end"].append(span[1] if span else None)
+        rows["source_type"].append(main.source_type if main is not None else None)
+        rows["source_entity"].append(main.entity if main is not None else None)
+        rows["kind_proba"].append({lab: round(float(p[j]), 4) for j, lab in enumerate(labels)})
+        if evidence:
+            rows["evidence"].append(
+                _evidence(doc, start, end, X, i, names, coefs, labels, p, d, idx,
+                          {"claim": rows["claim"][-1], "attribution": is_att,
+                           "framing": is_fr, "quoted_framing": q_fr},
+                          att_kinds, fr_kinds, matches, atts if is_att else [], in_quote)
+            )
+        else:
+            rows["evidence"].append([])
+    out = table.copy()
+    for key, values in rows.items():
+        out[key] = values
+    out["model_version"] = model.version
+    for col in ("source_start", "source_end", "cue_start", "cue_end", "content_start",
+                "content_end"):
+        out[col] = out[col].astype("Int64")
+    return out[[*SENTENCE_COLUMNS, "kind_proba"]]
+
+
+def _coefficients(tagger: Any, labels: list[str]) -> dict[str, np.ndarray | None]:
+    models = tagger.linear_models()
+    return {
+        lab: (m.coef_.ravel() if m is not None else None)
+        for lab, m in zip(labels, models, strict=True)
+    }
+
+
+def _evidence(
+    doc: str,
+    start: int,
+    end: int,
+    X: Any,
+    i: int,
+    names: np.ndarray,
+    coefs: dict[str, np.ndarray | None],
+    labels: list[str],
+    p: np.ndarray,
+    d: np.ndarray,
+    idx: dict[str, int],
+    tags: dict[str, bool],
+    att_kinds: list[str],
+    fr_kinds: list[str],
+    matches: list[dict[str, Any]],
+    atts: list[Any],
+    in_quote: float,
+) -> list[dict[str, Any]]:
+    """Evidence items for the positive tags of one sentence (doc offsets)."""
+    items: list[dict[str, Any]] = []
+    text = doc[start:end]
+    row = X.getrow(i)
+    for tag, positive in tags.items():
+        if not positive:
+            continue
+        # lexicon entries that back this tag
+        for m in matches:
+            lex = m["lexicon"]
+            if tag == "attribution" and lex in _ATTRIBUTION_LEXICONS and (
+                lex != "hedges" or m["kind"] == "distancing"
+            ):
+                items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
+            elif tag in ("framing", "quoted_framing") and lex in _FRAMING_LEXICONS:
+                kind = _FRAMING_LEXICONS[lex]
+                if tag == "framing" and kind in fr_kinds or tag == "quoted_framing":
+                    items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
+        # the attribution rule that gave the spans
+        if tag == "attribution":
+            for a in atts[:2]:
+                if a.cue:
+                    items.append({"tag": tag, "kind": "+".join(a.kind), "term": doc[a.cue[0]:a.cue[1]],
+                                  "start": a.cue[0], "end": a.cue[1], "weight": 1.0,
+                                  "rule": f"attribution:{a.rule}"})
+        # highest-weighted features of the linear model for this tag
+        coef = coefs.get(tag) if coefs else None
+        if coef is None:
+            continue
+        contrib = row.data * coef[row.indices]
+        order = np.argsort(-contrib)[:TOP_FEATURES]
+        for k in order:
+            if contrib[k] <= 0:
+                break
+            name = str(names[row.indices[k]])
+            item = {"tag": tag, "kind": None, "term": name.split(":", 1)[1] if ":" in name else name,
+                    "start": None, "end": None, "weight": round(float(contrib[k]), 4),
+                    "rule": f"feature:{name}"}
+            if name.startswith("word:"):
+                pos = text.lower().find(item["term"])
+                if pos >= 0:
+                    item["start"], item["end"] = start + pos, start + pos + len(item["term"])
+                    item["term"] = text[pos : pos + len(item["term"])]
+            items.append(item)
+        items.append({"tag": tag, "kind": None, "term": None, "start": None, "end": None,
+                      "weight": round(float(p[idx[tag]]), 4), "rule": "probability"})
+    return items
+
+
+def _item(tag: str, kind: str, m: dict[str, Any], rule: str) -> dict[str, Any]:
+    return {"tag": tag, "kind": kind, "term": m["term"], "start": m["start"], "end": m["end"],
+            "weight": float(m["weight"]), "rule": rule}

@@ -1,0 +1,1 @@
+"""The default model and its card, built by `biaskit train` from corpora/."""

@@ -1,0 +1,202 @@
+"""Load the cue lexicons in ``biaskit/data/lexicons/*.tsv`` and match them in text.
+
+Each lexicon is a reviewable TSV (term, kind, weight, note) written by the team; see
+``biaskit/data/lexicons/SOURCES.md``. Matching is a literal, case-insensitive phrase match
+on word tokens (the tokeniser of :data:`TOKEN_PATTERN`), done for a whole batch of sentences
+at once with a fixed-vocabulary ``CountVectorizer`` and a sparse term→kind weight matrix, so
+there is no per-sentence Python loop over the lexicons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from biaskit.errors import InputError
+
+#: Word tokens: letters/digits with inner apostrophes or hyphens ("won't", "so-called").
+TOKEN_PATTERN = r"(?u)\b\w+(?:['’\-]\w+)*\b"
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+#: The lexicon files and, for each, the biaskit family its kinds feed.
+LEXICON_FILES: dict[str, str] = {
+    "reporting_verbs": "attribution",
+    "attribution_phrases": "attribution",
+    "hedges": "attribution",
+    "loaded_terms": "framing",
+    "opinion_terms": "framing",
+    "speculation_cues": "framing",
+    "promo_phrases": "framing",
+}
+
+
+def normalise_term(term: str) -> str:
+    """Lowercase, straight apostrophes, tokens joined by one space (the matching key).
+
+    Examples
+    --------
+    >>> normalise_term("Told  Reporters")
+    'told reporters'
+    >>> normalise_term("READ MORE:")
+    'read more'
+    """
+    return " ".join(_TOKEN_RE.findall(term.lower().replace("’", "'")))
+
+
+@lru_cache(maxsize=None)
+def load_lexicon(name: str) -> pd.DataFrame:
+    """One lexicon as a table with columns term, kind, weight, note, key.
+
+    Parameters
+    ----------
+    name : str
+        File stem in ``biaskit/data/lexicons`` (see :data:`LEXICON_FILES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key`` is :func:`normalise_term` of ``term``; rows whose key is empty are dropped.
+    """
+    if name not in LEXICON_FILES:
+        raise InputError(f"unknown lexicon {name!r}; expected one of {', '.join(LEXICON_FILES)}")
+    path = resources.files("biaskit.data.lexicons").joinpath(f"{name}.tsv")
+    rows = []
+    header_seen = False
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if not header_seen:
+            header_seen = True
+            if parts[:4] == ["term", "kind", "weight", "note"]:
+                continue
+        if len(parts) < 3:
+            raise InputError(f"expected term<TAB>kind<TAB>weight", path=f"{name}.tsv", line=lineno)
+        try:
+            weight = float(parts[2])
+        except ValueError as exc:
+            raise InputError(f"weight {parts[2]!r} is not a number", path=f"{name}.tsv", line=lineno) from exc
+        rows.append((parts[0], parts[1], weight, parts[3] if len(parts) > 3 else ""))
+    frame = pd.DataFrame(rows, columns=["term", "kind", "weight", "note"])
+    frame["key"] = frame["term"].map(normalise_term)
+    frame = frame[frame["key"] != ""].drop_duplicates("key", keep="first")
+    return frame.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """What a matched key means: its lexicon, kind, weight and the original term."""
+
+    lexicon: str
+    kind: str
+    weight: float
+    term: str
+
+
+class LexiconMatcher:
+    """Batch matcher of all lexicons: sentences → weighted counts per (lexicon, kind).
+
+    Parameters
+    ----------
+    names : tuple of str, optional
+        Lexicons to use; all of :data:`LEXICON_FILES` by default.
+
+    Examples
+    --------
+    >>> m = LexiconMatcher()
+    >>> X = m.kind_counts(["He reportedly fled.", "Share this story!"])
+    >>> float(X[0, m.kind_names.index("hedges:distancing")]) > 0
+    True
+    """
+
+    def __init__(self, names: tuple[str, ...] | None = None) -> None:
+        self.names = tuple(names or LEXICON_FILES)
+        entries: dict[str, LexiconEntry] = {}
+        for name in self.names:
+            for row in load_lexicon(name).itertuples(index=False):
+                # the first lexicon to claim a key keeps it; kinds stay unambiguous per key
+                entries.setdefault(row.key, LexiconEntry(name, row.kind, row.weight, row.term))
+        self.entries = entries
+        self.vocabulary = {k: i for i, k in enumerate(sorted(entries))}
+        kinds = sorted({f"{e.lexicon}:{e.kind}" for e in entries.values()})
+        self.kind_names = kinds
+        kind_index = {k: i for i, k in enumerate(kinds)}
+        rows, cols, vals = [], [], []
+        for key, i in self.vocabulary.items():
+            e = entries[key]
+            rows.append(i)
+            cols.append(kind_index[f"{e.lexicon}:{e.kind}"])
+            vals.append(e.weight)
+        self.term_kind = sp.csr_matrix(
+            (vals, (rows, cols)), shape=(len(self.vocabulary), len(kinds)), dtype=np.float64
+        )
+        max_n = max(len(k.split()) for k in self.vocabulary)
+        self.vectorizer = CountVectorizer(
+            vocabulary=self.vocabulary,
+            ngram_range=(1, max_n),
+            token_pattern=TOKEN_PATTERN,
+            lowercase=True,
+            preprocessor=_preprocess,
+            dtype=np.float64,
+        )
+        self._keys = np.array(sorted(self.vocabulary), dtype=object)
+
+    def term_counts(self, texts: list[str]) -> sp.csr_matrix:
+        """Sparse sentence × term counts."""
+        return self.vectorizer.transform(texts)
+
+    def kind_counts(self, texts: list[str]) -> sp.csr_matrix:
+        """Sparse sentence × (lexicon:kind) weighted counts."""
+        return (self.term_counts(texts) @ self.term_kind).tocsr()
+
+    def matches(self, text: str, *, offset: int = 0) -> list[dict[str, object]]:
+        """Every lexicon match in one text, with character offsets (for evidence).
+
+        Longer phrases win over the words inside them.
+        """
+        tokens = [(m.start(), m.end(), m.group().lower().replace("’", "'"))
+                  for m in _TOKEN_RE.finditer(text)]
+        found = []
+        i = 0
+        max_n = self.vectorizer.ngram_range[1]
+        while i < len(tokens):
+            hit = None
+            for n in range(min(max_n, len(tokens) - i), 0, -1):
+                key = " ".join(t[2] for t in tokens[i : i + n])
+                if key in self.entries:
+                    hit = (n, key)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            n, key = hit
+            e = self.entries[key]
+            found.append(
+                {
+                    "lexicon": e.lexicon,
+                    "kind": e.kind,
+                    "weight": e.weight,
+                    "term": text[tokens[i][0] : tokens[i + n - 1][1]],
+                    "start": offset + tokens[i][0],
+                    "end": offset + tokens[i + n - 1][1],
+                }
+            )
+            i += n
+        return found
+
+
+def _preprocess(text: str) -> str:
+    return text.lower().replace("’", "'")
+
+
+@lru_cache(maxsize=1)
+def default_matcher() -> LexiconMatcher:
+    """The matcher over all shipped lexicons, built once per process."""
+    return LexiconMatcher()

@@ -1,0 +1,229 @@
+"""Save and load models safely: skops with an explicit list of trusted types, plus a model card.
+
+A model is two files side by side: ``NAME.skops`` (the fitted pipeline, skops format, never
+pickle) and ``NAME.card.json`` (provenance, metrics, thresholds and the sha256 of the
+``.skops`` file). Loading refuses a file that holds any type outside :data:`TRUSTED_TYPES`,
+a file that is not a skops archive (a pickle renamed, a truncated download), a card whose
+hash does not match, and a model made by an incompatible biaskit version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import zipfile
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from biaskit import __version__
+from biaskit.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+#: Model format version; bump when a model from an older biaskit can no longer be used.
+MODEL_FORMAT = 1
+
+#: Every type a biaskit model file may contain. Anything else is refused.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "biaskit.features.SentenceFeaturizer",
+    "biaskit.model.SentenceTagger",
+    "builtins.dict",
+    "builtins.float",
+    "builtins.int",
+    "builtins.list",
+    "builtins.slice",
+    "builtins.str",
+    "builtins.tuple",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.ndarray",
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.feature_extraction.text.CountVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.pipeline.Pipeline",
+)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def card_path(model_path: str | Path) -> Path:
+    """``x.skops`` → ``x.card.json``."""
+    p = Path(model_path)
+    return p.with_name(p.name.removesuffix(".skops") + ".card.json")
+
+
+def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> Path:
+    """Write ``model`` with skops and its card (JSON and Markdown) next to it.
+
+    Parameters
+    ----------
+    model : sklearn.pipeline.Pipeline
+        The fitted biaskit pipeline.
+    path : str or Path
+        Target ``.skops`` path.
+    card : dict
+        Model card content; ``sha256``, ``model_format`` and ``biaskit_version`` are added.
+
+    Returns
+    -------
+    Path
+        The ``.skops`` path.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    if path.suffix != ".skops":
+        raise ModelError(f"model files end in .skops, got {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    untrusted = set(sio.get_untrusted_types(file=tmp)) - set(TRUSTED_TYPES)
+    if untrusted:
+        tmp.unlink()
+        raise ModelError(
+            f"model holds types outside persist.TRUSTED_TYPES: {', '.join(sorted(untrusted))}"
+        )
+    tmp.replace(path)
+    full = dict(card)
+    full.update(
+        sha256=file_sha256(path),
+        model_format=MODEL_FORMAT,
+        biaskit_version=full.get("biaskit_version", __version__),
+        model_file=path.name,
+    )
+    card_path(path).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", "utf-8")
+    from biaskit.train import card_markdown
+
+    card_path(path).with_suffix(".md").write_text(card_markdown(full), encoding="utf-8")
+    return path
+
+
+def read_card(model_path: str | Path) -> dict[str, Any]:
+    """The model card of a model file (``ModelError`` if missing or unreadable)."""
+    cp = card_path(model_path)
+    try:
+        return json.loads(cp.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelError(
+            f"model card {cp.name} not found next to {Path(model_path).name}; "
+            "a biaskit model is the .skops file plus its .card.json"
+        ) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"model card {cp} is not valid JSON ({exc})") from exc
+
+
+def load_model(path: str | Path | None = None, *, check_hash: bool = True) -> Any:
+    """Load a biaskit model (the shipped default when ``path`` is None).
+
+    The default model is loaded once per process and reused.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A ``.skops`` file written by ``biaskit train``.
+    check_hash : bool
+        Verify the file against the sha256 in its card.
+
+    Returns
+    -------
+    Model
+        The fitted pipeline with ``card`` (dict) and ``path`` attributes via :class:`Model`.
+
+    Raises
+    ------
+    ModelError
+        Missing file, untrusted types, not a skops file, hash mismatch, or incompatible
+        version — the message says which, and what to do.
+    """
+    if path is None:
+        return _default_model()
+    return _load(Path(path), check_hash)
+
+
+class Model:
+    """A loaded model: the fitted pipeline and its card."""
+
+    def __init__(self, pipeline: Any, card: dict[str, Any], path: Path) -> None:
+        self.pipeline = pipeline
+        self.card = card
+        self.path = path
+
+    @property
+    def version(self) -> str:
+        """Short identifier: the card's name and the first 12 hex digits of its hash."""
+        return f"{self.card.get('name', self.path.stem)}@{self.card.get('sha256', '')[:12]}"
+
+    @property
+    def labels(self) -> list[str]:
+        """Output labels in column order."""
+        return list(self.card["labels"])
+
+    def __repr__(self) -> str:
+        return f"Model({self.version!r})"
+
+
+def default_model_path() -> Path:
+    """Path of the model that ships inside the package."""
+    return Path(str(resources.files("biaskit.data.models").joinpath("default.skops")))
+
+
+@lru_cache(maxsize=1)
+def _default_model() -> Model:
+    return _load(default_model_path(), True)
+
+
+def _load(path: Path, check_hash: bool) -> Model:
+    import skops.io as sio
+
+    if not path.exists():
+        raise ModelError(f"model file not found: {path}")
+    card = read_card(path)
+    if card.get("model_format") != MODEL_FORMAT:
+        raise ModelError(
+            f"{path.name} was made by biaskit {card.get('biaskit_version', '?')} with model "
+            f"format {card.get('model_format')!r}; this biaskit reads format {MODEL_FORMAT}. "
+            "Retrain it with `biaskit train` or install the matching biaskit version"
+        )
+    if check_hash:
+        digest = file_sha256(path)
+        if digest != card.get("sha256"):
+            raise ModelError(
+                f"{path.name} does not match its card (sha256 {digest[:12]}… ≠ "
+                f"{str(card.get('sha256'))[:12]}…): the file was changed or the card belongs "
+                "to another model; retrain or restore both files"
+            )
+    if not zipfile.is_zipfile(path):
+        raise ModelError(
+            f"{path.name} is not a skops model file (not a zip archive: a pickle, or a "
+            "truncated download?); biaskit only loads .skops files written by `biaskit train`"
+        )
+    try:
+        untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+    except Exception as exc:  # skops raises various errors on corrupt archives
+        raise ModelError(f"{path.name} is corrupt or truncated ({exc})") from exc
+    if untrusted:
+        raise ModelError(
+            f"{path.name} holds types biaskit does not trust: {', '.join(sorted(untrusted))}. "
+            "Refusing to load it; only load models you trained yourself with `biaskit train`"
+        )
+    try:
+        pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:
+        raise ModelError(f"{path.name} could not be loaded ({type(exc).__name__}: {exc})") from exc
+    logger.debug("loaded model %s", path)
+    return Model(pipeline, card, path)
