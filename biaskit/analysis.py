@@ -86,7 +86,7 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     frame = _documents(docs)
     table = segment_frame(frame)
     if table.empty:
-        out = pd.DataFrame(columns=[*SENTENCE_COLUMNS, "kind_proba"])
+        out = pd.DataFrame(columns=[*SENTENCE_COLUMNS, "kind_proba", "attributions"])
         return out
     pipeline = model.pipeline
     features = pipeline.named_steps["features"]
@@ -112,7 +112,8 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         "p_claim", "p_attribution", "p_framing", "claim", "attribution", "framing",
         "attribution_kind", "framing_kind", "quoted_framing", "quoted_framing_kind",
         "framing_voice", "source", "source_type", "source_start", "source_end", "source_entity",
-        "cue", "cue_start", "cue_end", "content_start", "content_end", "evidence", "kind_proba")}
+        "cue", "cue_start", "cue_end", "content_start", "content_end", "evidence", "kind_proba",
+        "attributions")}
     doc_texts = table["doc_id"].map(texts).tolist()
     for i, (doc, start, end, in_quote) in enumerate(
         zip(doc_texts, table["start"], table["end"], table["in_quote"], strict=True)
@@ -130,8 +131,10 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
             strong_rule and p_att >= 0.5 * thr[idx["attribution"]]
         )
         if is_att:
+            # the rules see the construction (quote marks, "according to", hedge); the model's
+            # kinds decide only where no rule fired
             rule_kinds = {k for a in atts for k in a.kind}
-            kinds = set(att_kinds) | rule_kinds
+            kinds = rule_kinds or set(att_kinds)
             if not kinds:
                 kinds = {max((k for k in ATTRIBUTION_KINDS if k in idx), key=lambda k: p[idx[k]])}
             att_kinds = [k for k in ATTRIBUTION_KINDS if k in kinds]
@@ -172,6 +175,7 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         rows["source_type"].append(main.source_type if main is not None else None)
         rows["source_entity"].append(main.entity if main is not None else None)
         rows["kind_proba"].append({lab: round(float(p[j]), 4) for j, lab in enumerate(labels)})
+        rows["attributions"].append([_att_record(doc, a) for a in atts] if is_att else [])
         if evidence:
             rows["evidence"].append(
                 _evidence(doc, start, end, X, i, names, coefs, labels, p, d, idx,
@@ -188,7 +192,18 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     for col in ("source_start", "source_end", "cue_start", "cue_end", "content_start",
                 "content_end"):
         out[col] = out[col].astype("Int64")
-    return out[[*SENTENCE_COLUMNS, "kind_proba"]]
+    return out[[*SENTENCE_COLUMNS, "kind_proba", "attributions"]]
+
+
+def _att_record(doc: str, a: Any) -> dict[str, Any]:
+    """All spans of one attribution (the columns hold only the sentence's main one)."""
+    rec: dict[str, Any] = {"kind": list(a.kind), "rule": a.rule, "source_type": a.source_type,
+                           "entity": a.entity}
+    for key in ("source", "cue", "content"):
+        span = getattr(a, key)
+        rec[key] = None if span is None else {"start": int(span[0]), "end": int(span[1]),
+                                              "text": doc[span[0] : span[1]]}
+    return rec
 
 
 def _coefficients(tagger: Any, labels: list[str]) -> dict[str, np.ndarray | None]:

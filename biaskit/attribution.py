@@ -80,6 +80,10 @@ _CLOSE_QUOTE = "”\"’»"
 _LEAD_PHRASE = re.compile(r"^(?:according to|citing|as (?:first )?reported by|quoted by|per)\b")
 _TRAIL_VERB = re.compile(r"\b(?:show|shows|showed|shown|found|finds|suggest|suggests|suggested|"
                          r"indicate|indicates|indicated|reveal|reveals|revealed)$")
+_DOC_VERB = re.compile(
+    r"\b(?P<verb>(?:has |have |had )?(?:found|finds|showed|shows|show|shown|suggests|suggested|"
+    r"concluded|concludes|estimated|estimates|indicated|indicates))\b"
+)
 _DETERMINERS = {"a", "an", "the", "this", "these", "those", "its", "his", "her", "their", "our",
                 "my", "your", "mass", "some", "any", "no", "every", "each"}
 _ROLE = re.compile(
@@ -125,6 +129,10 @@ def _cue_matches(text: str, offset: int) -> list[dict[str, Any]]:
     matcher = default_matcher()
     out = []
     for m in matcher.matches(text, offset=offset):
+        if m["lexicon"] in ("reporting_verbs", "attribution_phrases") and m["weight"] < 0.5:
+            continue  # "state", "per", "plans": too often not a cue to anchor spans on
+        if m["lexicon"] == "reporting_verbs" and m["term"][:1].isupper() and m["start"] > offset:
+            continue  # "the State Department", "Amina Said": a name, not a verb
         if m["lexicon"] == "reporting_verbs" and " " in m["term"]:
             first = m["term"].split(" ", 1)[0]
             entry = matcher.entries.get(first.lower().replace("’", "'"))
@@ -345,10 +353,12 @@ def _extract_sentence(
 
     # according to / citing / data show
     for c in outside:
-        if c["lexicon"] != "attribution_phrases" or c["kind"] != "according_to":
+        if c["lexicon"] != "attribution_phrases":
             continue
         term = c["term"].lower()
         lead = _LEAD_PHRASE.match(term)
+        if c["kind"] != "according_to" and not lead:
+            continue
         if lead:
             cue = (c["start"], c["start"] + lead.end())
             src = _np_right(doc, cue[1], e)
@@ -405,8 +415,8 @@ def _extract_sentence(
             add(Attribution(["reported_speech"], "headline_colon",
                             (s + m.end(1), s + m.end(1) + 1), src, (s + m.start(2), e),
                             _source_type(m.group(1))))
-    # X said (that) ...
-    for c in speech:
+    # X said (that) ... — the strongest reporting verb first ("affirmed … and said" → said)
+    for c in sorted(speech, key=lambda c: (-c["weight"], c["start"])):
         if c["start"] in used:
             continue
         src = _np_left(doc, s, c["start"])
@@ -422,14 +432,26 @@ def _extract_sentence(
         content_start += m.end() if m else 0
         content = _strip_marks(doc, (content_start, e)) if content_start < e else None
         in_q = any(qs <= c["start"] < qe for qs, qe in qparts)
-        kind = ["direct_quote" if qparts and not in_q and content and any(
-            qs >= content_start for qs, _ in qparts) else "reported_speech"]
+        stype = _source_type(stext) if src else "none"
+        # a document as speaker ("the report says") is an according-to attribution;
+        # quoted words inside reported speech make it a (partial) direct quote as well
+        kind = ["according_to" if stype == "document" else "reported_speech"]
+        if qparts and not in_q and content and any(qs >= content_start for qs, _ in qparts):
+            kind.append("direct_quote")
         if _ANON_HINT.search(stext):
             kind.append("anonymous")
-        add(Attribution(kind, "reported_speech", (c["start"], c["end"]), src, content,
-                        _source_type(stext) if src else "none"))
+        add(Attribution(kind, "reported_speech", (c["start"], c["end"]), src, content, stype))
         used.add(c["start"])
         break  # one main reporting verb per sentence; the rest are usually nested
+    # a report found / data show …
+    if not any("according_to" in a.kind for a in atts):
+        m = _DOC_VERB.search(text)
+        if m:
+            src = _np_left(doc, s, s + m.start("verb"))
+            if src is not None and _DOC_WORDS.search(doc[src[0] : src[1]]):
+                cue = (s + m.start("verb"), s + m.end("verb"))
+                content = _strip_marks(doc, (cue[1], e))
+                add(Attribution(["according_to"], "document_verb", cue, src, content, "document"))
     # anonymous phrase without a verb we used
     for c in outside:
         if c["lexicon"] == "attribution_phrases" and c["kind"] == "anonymous" and not any(

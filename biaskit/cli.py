@@ -54,6 +54,9 @@ def _write(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
+# subcommands beyond `segment` register here (all defined in this file, below)
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
 # --------------------------------------------------------------------------- segment
 
 
@@ -150,10 +153,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# other modules' subcommands register here (kept in this file; see below)
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``biaskit`` command."""
     parser = build_parser()
@@ -179,6 +178,241 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # output piped into `head` and closed early: not an error for the user
         return 0
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+def _fmt_tags(row: Any) -> str:
+    tags = []
+    if row["claim"]:
+        tags.append(f"claim {row['p_claim']:.2f}")
+    if row["attribution"]:
+        tags.append(f"attribution[{','.join(row['attribution_kind'])}] {row['p_attribution']:.2f}")
+    if row["framing"]:
+        tags.append(f"framing[{','.join(row['framing_kind'])}] {row['p_framing']:.2f}")
+    if row["quoted_framing"]:
+        tags.append(f"quoted-framing[{','.join(row['quoted_framing_kind'])}]")
+    return "; ".join(tags) or "-"
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    import biaskit
+
+    text = _read_text_arg(args.file, args.encoding)
+    doc_id = "stdin" if args.file == "-" else Path(args.file).stem
+    table = biaskit.analyze(
+        [{"doc_id": doc_id, "outlet": args.outlet, "text": text}],
+        model=args.model,
+        evidence=not args.no_evidence,
+    )
+    if args.html:
+        from biaskit.view import write_html
+
+        write_html(table, text, args.html, title=doc_id)
+        logger.info("wrote %s", args.html)
+    if args.format == "jsonl":
+        cols = [c for c in table.columns if c != "kind_proba"] + ["kind_proba"]
+        for rec in table[cols].to_dict(orient="records"):
+            _write(json.dumps(_jsonable(rec), ensure_ascii=False))
+    elif args.format == "csv":
+        flat = table.copy()
+        for col in ("attribution_kind", "framing_kind", "quoted_framing_kind", "evidence",
+                    "kind_proba"):
+            flat[col] = flat[col].map(lambda v: json.dumps(_jsonable(v), ensure_ascii=False))
+        flat.to_csv(sys.stdout, index=False)
+    elif args.attributions:
+        for _, row in table[table["attribution"]].iterrows():
+            content = (text[int(row["content_start"]) : int(row["content_end"])]
+                       if row["content_start"] is not None and not _isna(row["content_start"])
+                       else "")
+            _write(f"[{row['sent_id']}] {row['source'] or '(no source)'} → {row['cue'] or '?'} → "
+                   f"“{_short(content, 90)}”")
+            _write(f"      kind: {', '.join(row['attribution_kind'])}; source type: "
+                   f"{row['source_type'] or 'none'}"
+                   + (f"; entity: {row['source_entity']}" if row["source_entity"] else ""))
+    else:
+        for _, row in table.iterrows():
+            _write(f"[{row['sent_id']}] {_short(' '.join(row['text'].split()), 110)}")
+            _write(f"      {_fmt_tags(row)}")
+            if row["attribution"] and (row["source"] or row["cue"]):
+                _write(f"      source: {row['source'] or '-'} | cue: {row['cue'] or '-'} | "
+                       f"type: {row['source_type'] or '-'}")
+            terms = [f"{e['term']} ({e['rule'].split(':', 1)[-1]})" for e in row["evidence"]
+                     if e.get("start") is not None and e["rule"].startswith("lexicon")]
+            if terms:
+                _write(f"      evidence: {'; '.join(dict.fromkeys(terms))}")
+    return 0
+
+
+def _isna(v: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _jsonable(v: Any) -> Any:
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, float) and v != v:
+        return None
+    if v is not None and _isna(v):
+        return None
+    return v
+
+
+# --------------------------------------------------------------------------- train / evaluate
+
+
+def _mapping(args: argparse.Namespace) -> dict[str, Any]:
+    return {"text_col": args.text_col, "label_col": args.label_col, "positive": args.positive,
+            "tag": args.tag}
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from biaskit.train import train_model
+
+    mapping = _mapping(args) if args.data else {}
+    _, card = train_model(
+        args.corpus, data=args.data, out=args.out, random_state=args.random_state,
+        baselines=not args.no_baselines, name=args.name, **mapping,
+    )
+    _print_metrics(card["metrics"])
+    _write(f"model written to {args.out} (card: {Path(args.out).with_suffix('').name}.card.json)")
+    return 0
+
+
+def _print_metrics(metrics: dict[str, Any]) -> None:
+    for split, m in metrics.items():
+        _write(f"{split}: macro-F1 {m['macro_f1']:.3f}")
+        for lab, x in m["labels"].items():
+            _write(f"  {lab:16s} P {x['precision']:.3f}  R {x['recall']:.3f}  F1 {x['f1']:.3f}  "
+                   f"n+ {x['support']:5d}  ECE {x['ece']:.3f}")
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from biaskit.persist import load_model
+    from biaskit.train import evaluate_model, read_labelled
+
+    model = load_model(args.model)
+    if args.data:
+        path = Path(args.data)
+        if path.is_dir():
+            from biaskit.brat import evaluate_brat
+
+            result = evaluate_brat(model, path)
+            _write(json.dumps(result, indent=2) if args.json else _brat_summary(result))
+            return 0
+        table = read_labelled(path, **_mapping(args))
+    else:
+        from biaskit.corpus import load
+
+        _, table = load(args.corpus)
+        if args.split != "all":
+            table = table[table["split"] == args.split]
+    result = evaluate_model(model, table)
+    if args.json:
+        _write(json.dumps(result, indent=2))
+    else:
+        _print_metrics({args.split if not args.data else Path(args.data).name: result})
+    return 0
+
+
+def _brat_summary(result: dict[str, Any]) -> str:
+    lines = [f"{k}: {v}" for k, v in result.items() if not isinstance(v, (dict, list))]
+    for k, v in result.items():
+        if isinstance(v, dict):
+            lines.append(f"{k}: " + ", ".join(f"{a}={b}" for a, b in v.items()
+                                               if not isinstance(b, (dict, list))))
+    return "\n".join(lines)
+
+
+def _cmd_corpus(args: argparse.Namespace) -> int:
+    from biaskit import corpus
+
+    if args.action == "validate":
+        problems = corpus.validate(args.corpus)
+        for p in problems:
+            sys.stderr.write(p + "\n")
+        _write(f"{len(corpus.article_files(args.corpus))} article file(s), {len(problems)} problem(s)")
+        return 1 if problems else 0
+    if args.action == "build":
+        for p in corpus.build(args.corpus):
+            _write(f"wrote {p}")
+        return 0
+    _write(corpus.statistics(args.corpus))
+    return 0
+
+
+def _register_analysis(sub: Any) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("analyze", help="tag each sentence of an article (biaskit.analyze)",
+                       description="Tag every sentence for claims, attributions and framing, "
+                       "with evidence.", epilog=EXIT_CODES, formatter_class=fmt)
+    p.add_argument("file", help="text file, or '-' for stdin")
+    p.add_argument("--format", choices=["text", "jsonl", "csv"], default="text")
+    p.add_argument("--attributions", action="store_true",
+                   help="show source → cue → content for each attributed sentence")
+    p.add_argument("--html", metavar="OUT", help="also write a highlighted HTML view")
+    p.add_argument("--model", help=".skops model file (default: the shipped model)")
+    p.add_argument("--outlet", default=None)
+    p.add_argument("--no-evidence", action="store_true", help="skip the evidence column")
+    p.add_argument("--encoding", default="utf-8")
+    p.set_defaults(func=_cmd_analyze)
+
+    def mapping_flags(q: Any) -> None:
+        q.add_argument("--text-col", default="text")
+        q.add_argument("--label-col", default=None)
+        q.add_argument("--positive", default=None, help="value of --label-col that means present")
+        q.add_argument("--tag", default=None, help="which label --positive marks (e.g. framing)")
+
+    p = sub.add_parser("train", help="train a model (biaskit.train.train_model)",
+                       description="Train deterministically on the corpus or a labelled file; "
+                       "writes MODEL.skops and its card.", epilog=EXIT_CODES, formatter_class=fmt)
+    p.add_argument("--corpus", default="corpora")
+    p.add_argument("--data", help="labelled CSV/TSV/JSONL with a split column (train/dev/test)")
+    p.add_argument("--out", default="model.skops")
+    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--name", default="biaskit-default")
+    p.add_argument("--no-baselines", action="store_true")
+    mapping_flags(p)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate a model on labelled data",
+                       description="Per-label P/R/F1, macro-F1, confusion and calibration on the "
+                       "corpus, a labelled CSV/TSV/JSONL, or a BRAT attribution directory.",
+                       epilog=EXIT_CODES, formatter_class=fmt)
+    p.add_argument("--model", default=None)
+    p.add_argument("--data", help="labelled file or BRAT directory (default: the corpus)")
+    p.add_argument("--corpus", default="corpora")
+    p.add_argument("--split", default="test", help="corpus split, or 'all'")
+    p.add_argument("--json", action="store_true")
+    mapping_flags(p)
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("corpus", help="validate, build or summarise the annotated corpus",
+                       epilog=EXIT_CODES, formatter_class=fmt)
+    p.add_argument("action", choices=["validate", "build", "stats"])
+    p.add_argument("corpus", nargs="?", default="corpora")
+    p.set_defaults(func=_cmd_corpus)
+
+
+_EXTRA_COMMANDS.append(_register_analysis)
 
 
 if __name__ == "__main__":  # pragma: no cover

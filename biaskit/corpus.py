@@ -498,13 +498,15 @@ def article_files(corpus_dir: str | Path) -> list[Path]:
     return sorted(root.glob("*/*.txt"))
 
 
-def read_corpus(corpus_dir: str | Path = "corpora") -> list[GoldArticle]:
+def read_corpus(corpus_dir: str | Path = "corpora", *, skip_invalid: bool = False) -> list[GoldArticle]:
     """Parse and validate every article of the corpus.
 
     Parameters
     ----------
     corpus_dir : str or Path
         The corpus folder (holding ``articles/`` and ``corpus.toml``).
+    skip_invalid : bool
+        Log and skip files that fail to parse instead of raising (for work in progress).
 
     Returns
     -------
@@ -522,7 +524,13 @@ def read_corpus(corpus_dir: str | Path = "corpora") -> list[GoldArticle]:
     articles = []
     seen: dict[str, str] = {}
     for path in article_files(corpus_dir):
-        art = parse_article(path)
+        try:
+            art = parse_article(path)
+        except CorpusError as exc:
+            if not skip_invalid:
+                raise
+            logger.warning("skipping %s", exc)
+            continue
         if art.outlet != path.parent.name:
             raise CorpusError(
                 f"outlet {art.outlet!r} does not match its folder {path.parent.name!r}",
@@ -674,7 +682,9 @@ def _quote_share(text: str) -> float:
     return quote_share(text)
 
 
-def load(corpus_dir: str | Path = "corpora") -> tuple[pd.DataFrame, pd.DataFrame]:
+def load(
+    corpus_dir: str | Path = "corpora", *, skip_invalid: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load the corpus as (documents, sentences) tables with gold columns.
 
     Parameters

@@ -64,6 +64,7 @@ mark{background:#fde68a}blockquote{margin:.3em 0 .6em;padding-left:.8em;
 border-left:3px solid #ccc}
 dl{display:grid;grid-template-columns:max-content auto;gap:.15em 1em;font-size:.9em}
 dt{font-weight:600}dd{margin:0;word-break:break-word}
+.scroll{overflow-x:auto}
 """
 
 
@@ -146,8 +147,8 @@ def _outlet_table_html(outlets: pd.DataFrame, metrics: Sequence[str]) -> str:
                        f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]</span></td>")
         body.append(f"<tr><th>{_esc(outlet)}</th><td class=\"num\">{first.n_articles}</td>"
                     f"<td class=\"num\">{first.n_sentences}</td>{''.join(tds)}</tr>")
-    return (f"<table><thead><tr><th>outlet</th><th>articles</th><th>sentences</th>{head}"
-            f"</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return (f"<div class=\"scroll\"><table><thead><tr><th>outlet</th><th>articles</th>"
+            f"<th>sentences</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _metric_legend(result: ComparisonResult) -> str:

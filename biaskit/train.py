@@ -138,7 +138,7 @@ def evaluate_predictions(
     Y: np.ndarray, proba: np.ndarray, thresholds: np.ndarray, labels: Sequence[str] = LABELS
 ) -> dict[str, Any]:
     """Per-label metrics and macro-F1 over the labels that have gold and positives."""
-    pred = (proba >= thresholds).astype(int)
+    pred = main_tag_consistency(proba, np.asarray(thresholds), labels)
     per = {lab: label_metrics(Y[:, j], proba[:, j], pred[:, j]) for j, lab in enumerate(labels)
            if (Y[:, j] >= 0).any()}
     scored = [m["f1"] for m in per.values() if m["support"] > 0]
@@ -147,6 +147,50 @@ def evaluate_predictions(
 
 def _predict(model: Any, sentences: pd.DataFrame) -> np.ndarray:
     return model.predict_proba(sentences[list(FEATURE_COLUMNS)])
+
+
+def main_tag_consistency(proba: np.ndarray, thresholds: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """Decisions as :func:`biaskit.analyze` makes them: a tag is on when its own probability or
+    any of its kinds' passes the threshold."""
+    pred = (proba >= thresholds).astype(int)
+    idx = {lab: j for j, lab in enumerate(labels)}
+    for tag, kinds in (("attribution", ("direct_quote", "reported_speech", "according_to",
+                                        "hedged", "anonymous")),
+                       ("framing", ("loaded_language", "opinion", "speculation", "promo"))):
+        if tag in idx:
+            ks = [idx[k] for k in kinds if k in idx]
+            if ks:
+                pred[:, idx[tag]] = np.maximum(pred[:, idx[tag]], pred[:, ks].max(axis=1))
+    return pred
+
+
+def evaluate_model(model: Any, table: pd.DataFrame) -> dict[str, Any]:
+    """Per-label P/R/F1, confusion counts, ECE and macro-F1 of a loaded model on a labelled
+    sentence table (from the corpus or :func:`read_labelled`); labels without gold are skipped.
+
+    Parameters
+    ----------
+    model : biaskit.persist.Model
+    table : pandas.DataFrame
+        Sentence table with ``gold_*`` columns.
+
+    Returns
+    -------
+    dict
+        ``{"labels": {label: metrics}, "macro_f1": float, "n": int}``.
+    """
+    labels = model.labels
+    thr = np.array([model.card["thresholds"][lab] for lab in labels])
+    proba = _predict(model.pipeline, table)
+    Y = gold_matrix(table, labels)
+    pred = main_tag_consistency(proba, thr, labels)
+    per = {}
+    for j, lab in enumerate(labels):
+        if (Y[:, j] >= 0).any():
+            per[lab] = label_metrics(Y[:, j], proba[:, j], pred[:, j])
+    scored = [m["f1"] for m in per.values() if m["support"] > 0]
+    return {"labels": per, "macro_f1": round(float(np.mean(scored)), 4) if scored else 0.0,
+            "n": int(len(table))}
 
 
 # --------------------------------------------------------------------------- data

@@ -188,7 +188,7 @@ def heatmap(
         cmap, label = "viridis", "estimate"
     from matplotlib import colormaps
 
-    fig = _figure(1.6 + 0.9 * len(order), 1.4 + 0.4 * len(wide))
+    fig = _figure(2.0 + 0.75 * len(order), 1.6 + 0.4 * len(wide))
     ax = fig.add_subplot()
     masked = np.ma.masked_invalid(colour)
     image = ax.imshow(masked, cmap=colormaps[cmap].with_extremes(bad="#dddddd"),
@@ -198,7 +198,11 @@ def heatmap(
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             if np.isfinite(values[i, j]):
-                ax.text(j, i, f"{values[i, j]:.3g}", ha="center", va="center", fontsize=7)
+                # white text on the dark ends of the colour scale, black elsewhere
+                dark = (abs(colour[i, j]) > 0.6 * vmax if standardize
+                        else colour[i, j] < vmin + 0.4 * (vmax - vmin))
+                ax.text(j, i, f"{values[i, j]:.3g}", ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")
     fig.colorbar(image, ax=ax, label=label, shrink=0.8)
     ax.set_title("Outlets by metric", fontsize=10, loc="left")
     return fig

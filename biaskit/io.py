@@ -1,0 +1,806 @@
+"""Readers: JSONL, CSV/TSV, parquet, text and HTML files → document records.
+
+This is the only module that knows input formats. :func:`read_documents` turns any mix of
+inputs into one stream of records, in a deterministic order:
+
+- ``.jsonl`` / ``.ndjson`` (one JSON object per line; ``-`` reads JSONL from stdin),
+- ``.csv`` / ``.tsv`` (a header row, then one article per row),
+- ``.parquet`` / ``.pq`` (one article per row),
+- ``.txt`` / ``.html`` / ``.htm`` files, or a directory searched recursively for them; the
+  first sub-directory below the given directory names the outlet
+  (``articles/northwire/a.txt`` → outlet ``northwire``),
+- ``.jsonl.gz``, ``.ndjson.gz``, ``.csv.gz``, ``.tsv.gz`` (gzip-compressed).
+
+Every file is streamed (JSONL line by line, CSV row by row, parquet by record batch), so a
+corpus of any size is read in bounded memory.
+
+Each record is a plain ``dict``: either a document
+(:class:`DocumentRecord`: ``doc_id, outlet, title, text, published, url, source, line``) or an
+error (:class:`ErrorRecord`: ``source, line, doc_id, reason``) for an input that cannot become a
+document — broken JSON, an empty text, an undecodable or binary file, an empty file. Errors
+are records, not exceptions, so one bad line never stops a corpus; only mistakes that would
+make *every* row fail (a missing file, an unknown format, a ``text_col`` that the table does not
+have) raise :class:`~biaskit.errors.InputError` at once.
+
+Texts are NFC-normalised and a leading byte order mark is removed. HTML is reduced to the
+article body with trafilatura (navigation, footers and comments removed), keeping the title
+and date when the page has them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io as _io
+import json
+import logging
+import os
+import sys
+import unicodedata
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, TypedDict
+
+from biaskit.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ColumnMap",
+    "DocumentRecord",
+    "ErrorRecord",
+    "Source",
+    "expand_inputs",
+    "check_sources",
+    "read_documents",
+    "iter_records",
+    "finish_record",
+    "extract_html",
+    "is_error",
+    "STDIN",
+]
+
+#: The input name that means "JSONL on standard input".
+STDIN = "-"
+
+Format = Literal["jsonl", "csv", "tsv", "parquet", "txt", "html"]
+
+_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "txt",
+    ".html": "html",
+    ".htm": "html",
+}
+#: formats that may be gzip-compressed (``.jsonl.gz``); text and HTML files may not
+_COMPRESSIBLE: frozenset[str] = frozenset({"jsonl", "csv", "tsv"})
+#: formats picked up when a directory is given
+_DIRECTORY_FORMATS: frozenset[str] = frozenset({"txt", "html"})
+_SUPPORTED = (
+    ".jsonl, .ndjson, .csv, .tsv, .parquet, .pq, .txt, .html, .htm (+ .gz for jsonl/csv/tsv)"
+)
+
+_BLOCK = 1 << 20  # bytes read at a time when checking a file's encoding
+_SNIFF = 8192  # bytes inspected for NUL bytes (binary files)
+_PARQUET_BATCH = 1024  # rows per parquet record batch
+
+
+class DocumentRecord(TypedDict):
+    """A document read from an input: the documents table row plus where it came from."""
+
+    doc_id: str
+    outlet: str | None
+    title: str | None
+    text: str
+    published: str | None
+    url: str | None
+    source: str
+    line: int
+
+
+class ErrorRecord(TypedDict):
+    """An input that could not become a document: where it is and why."""
+
+    source: str
+    line: int | None
+    doc_id: str | None
+    reason: str
+
+
+#: What the readers yield.
+Record = DocumentRecord | ErrorRecord
+#: One input path, or several.
+Inputs = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which input fields (JSONL keys, CSV/parquet columns) hold each document field.
+
+    Parameters
+    ----------
+    id_col, text_col, outlet_col, title_col, date_col, url_col : str
+        Field names. Only ``text_col`` is required; a missing id becomes ``FILE:LINE``,
+        other missing fields become null.
+
+    Examples
+    --------
+    >>> ColumnMap(id_col="id", text_col="body").text_col
+    'body'
+
+    """
+
+    id_col: str = "doc_id"
+    text_col: str = "text"
+    outlet_col: str = "outlet"
+    title_col: str = "title"
+    date_col: str = "published"
+    url_col: str = "url"
+
+    def fields(self) -> tuple[str, ...]:
+        """The input field names, in document-table order, without duplicates."""
+        names = (
+            self.id_col,
+            self.outlet_col,
+            self.title_col,
+            self.text_col,
+            self.date_col,
+            self.url_col,
+        )
+        return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Source:
+    """One concrete input file (a directory is expanded into one Source per file).
+
+    Attributes
+    ----------
+    path : str
+        The file path as given or as found in a directory; ``"-"`` for stdin.
+    format : str
+        One of ``jsonl``, ``csv``, ``tsv``, ``parquet``, ``txt``, ``html``.
+    gzip : bool
+        The file is gzip-compressed.
+    root : str or None
+        The directory the file was found in (for directory inputs), else None.
+
+    """
+
+    path: str
+    format: Format
+    gzip: bool = False
+    root: str | None = None
+
+    @property
+    def relative(self) -> str:
+        """Path below ``root`` (POSIX separators), or the path itself."""
+        if self.root is None:
+            return self.path
+        return Path(self.path).relative_to(self.root).as_posix()
+
+    @property
+    def outlet(self) -> str | None:
+        """Outlet implied by the file's first sub-directory below ``root``, if any."""
+        if self.root is None:
+            return None
+        parts = Path(self.relative).parts
+        return parts[0] if len(parts) > 1 else None
+
+
+def is_error(record: DocumentRecord | ErrorRecord | dict[str, Any]) -> bool:
+    """Return True if ``record`` is an :class:`ErrorRecord`.
+
+    Examples
+    --------
+    >>> is_error({"source": "a.jsonl", "line": 3, "doc_id": None, "reason": "invalid JSON"})
+    True
+
+    """
+    return "reason" in record
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _format_of(path: Path) -> tuple[Format, bool] | None:
+    """Format and compression implied by a file name, or None if unsupported."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compressed = bool(suffixes) and suffixes[-1] == ".gz"
+    if compressed:
+        suffixes = suffixes[:-1]
+    if not suffixes:
+        return None
+    fmt = _SUFFIXES.get(suffixes[-1])
+    if fmt is None or (compressed and fmt not in _COMPRESSIBLE):
+        return None
+    return fmt, compressed
+
+
+def expand_inputs(inputs: Inputs) -> list[Source]:
+    """Resolve inputs (files, directories, ``-``) into concrete sources, in reading order.
+
+    Directories are searched recursively for ``.txt``, ``.html`` and ``.htm`` files, sorted by
+    their path so the order (and so every derived id and batch part) is deterministic.
+    Hidden files and directories are skipped.
+
+    Parameters
+    ----------
+    inputs : path or iterable of paths
+        Files, directories, or ``"-"`` (JSONL on stdin, at most once).
+
+    Returns
+    -------
+    list of Source
+
+    Raises
+    ------
+    InputError
+        If an input does not exist, has an unsupported extension, or no input is given.
+
+    Examples
+    --------
+    >>> [s.format for s in expand_inputs("-")]
+    ['jsonl']
+
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    items = [os.fspath(i) for i in inputs]
+    if not items:
+        raise InputError("no inputs given; pass files, directories, or '-' for JSONL on stdin")
+    if items.count(STDIN) > 1:
+        raise InputError("'-' (stdin) can be given only once")
+    sources: list[Source] = []
+    for item in items:
+        if item == STDIN:
+            sources.append(Source(STDIN, "jsonl"))
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = _scan_directory(path)
+            if not found:
+                logger.warning("%s: directory has no .txt or .html files", item)
+            sources.extend(found)
+            continue
+        if not path.exists():
+            raise InputError("input not found", path=item)
+        kind = _format_of(path)
+        if kind is None:
+            raise InputError(
+                f"unsupported input format {''.join(path.suffixes) or '(no extension)'}; "
+                f"expected one of {_SUPPORTED}, or a directory of .txt/.html files",
+                path=item,
+            )
+        sources.append(Source(item, kind[0], gzip=kind[1]))
+    return sources
+
+
+def _scan_directory(root: Path) -> list[Source]:
+    files: list[tuple[str, Path]] = []
+    skipped = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            kind = _format_of(path)
+            if kind is None or kind[0] not in _DIRECTORY_FORMATS:
+                skipped += 1
+                continue
+            files.append((path.relative_to(root).as_posix(), path))
+    if skipped:
+        logger.info("%s: skipped %d file(s) that are not .txt or .html", root, skipped)
+    files.sort(key=lambda item: item[0])
+    fmt: dict[str, Format] = {".txt": "txt", ".html": "html", ".htm": "html"}
+    return [Source(str(path), fmt[path.suffix.lower()], root=str(root)) for _, path in files]
+
+
+def check_sources(sources: Iterable[Source], columns: ColumnMap | None = None) -> None:
+    """Check, before reading, that every table input has the text column.
+
+    Reads only the CSV header or the parquet schema. A file that cannot be opened or
+    decoded is left for the reader, which turns it into an error record.
+
+    Parameters
+    ----------
+    sources : iterable of Source
+    columns : ColumnMap, optional
+
+    Raises
+    ------
+    InputError
+        If a CSV/TSV or parquet file lacks ``columns.text_col``; the message lists the columns
+        the file has.
+
+    """
+    columns = columns or ColumnMap()
+    for src in sources:
+        names: list[str] | None = None
+        if src.format == "parquet":
+            try:
+                import pyarrow.parquet as pq
+
+                names = list(pq.read_schema(src.path).names)
+            except Exception:  # unreadable file: reported as an error record later
+                continue
+        elif src.format in ("csv", "tsv"):
+            try:
+                with _open_binary(src) as raw:
+                    head = raw.read(_BLOCK)
+                text = head.decode("utf-8-sig", errors="strict")
+            except (OSError, EOFError, zlib.error, UnicodeDecodeError):
+                continue
+            if not text.strip():
+                continue
+            delimiter = "\t" if src.format == "tsv" else ","
+            first = next(csv.reader(_io.StringIO(text), delimiter=delimiter), [])
+            names = [n.strip() for n in first]
+        if names is not None and columns.text_col not in names:
+            raise InputError(
+                f"no column {columns.text_col!r} for the text; the file has "
+                f"{', '.join(map(repr, names)) or 'no columns'}. Pass text_col= (CLI: "
+                "--text-col) to name the column that holds the article text",
+                path=src.path,
+            )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_documents(
+    inputs: Inputs,
+    *,
+    columns: ColumnMap | None = None,
+    encoding: str = "utf-8",
+) -> Iterator[Record]:
+    r"""Stream document and error records from any mix of inputs.
+
+    Parameters
+    ----------
+    inputs : path or iterable of paths
+        Files (JSONL, CSV/TSV, parquet, text, HTML, optionally gzip-compressed), directories
+        of text/HTML files, or ``"-"`` for JSONL on stdin.
+    columns : ColumnMap, optional
+        Field names of id, text, outlet, title, date and url in table inputs.
+    encoding : str
+        Encoding of text inputs (UTF-8 by default, with or without a byte order mark).
+        Parquet stores its own encoding.
+
+    Yields
+    ------
+    dict
+        A :class:`DocumentRecord`, or an :class:`ErrorRecord` (test with :func:`is_error`).
+
+    Raises
+    ------
+    InputError
+        For a missing input, an unsupported format, or a table without the text column.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.jsonl").write_text(json.dumps({"doc_id": "x", "text": "Hi."}) + "\\n{oops\\n")
+    >>> [(r.get("doc_id"), r.get("reason", "ok")[:12]) for r in read_documents(d / "a.jsonl")]
+    [('x', 'ok'), (None, 'invalid JSON')]
+
+    """
+    sources = expand_inputs(inputs)
+    check_sources(sources, columns)
+    yield from iter_records(sources, columns=columns, encoding=encoding)
+
+
+def iter_records(
+    sources: Iterable[Source],
+    *,
+    columns: ColumnMap | None = None,
+    encoding: str = "utf-8",
+    defer_html: bool = False,
+) -> Iterator[Record]:
+    """Stream records from sources already expanded by :func:`expand_inputs`.
+
+    Parameters
+    ----------
+    sources : iterable of Source
+    columns : ColumnMap, optional
+    encoding : str
+    defer_html : bool
+        Yield HTML documents unextracted (``text`` holds the page, ``html`` is True) so that
+        the costly extraction can run in worker processes with :func:`finish_record`.
+
+    Yields
+    ------
+    dict
+        Document or error records, in source order, then line/row order.
+
+    """
+    columns = columns or ColumnMap()
+    codec = _codec_name(encoding)
+    for src in sources:
+        n = 0
+        try:
+            for record in _read_source(src, columns, codec, defer_html):
+                n += 1
+                yield record
+        except _FileError as exc:
+            n += 1
+            yield _error(src.path, exc.line, None, exc.reason)
+        if n == 0:
+            yield _error(src.path, None, None, "empty file: no records")
+
+
+def finish_record(record: DocumentRecord | ErrorRecord) -> Record:
+    """Complete a record from ``iter_records(..., defer_html=True)``: extract deferred HTML.
+
+    Other records are returned unchanged.
+
+    Parameters
+    ----------
+    record : dict
+
+    Returns
+    -------
+    dict
+        The document with its article text, title and date, or an error record if the page
+        has no article text.
+
+    """
+    if is_error(record) or not record.get("html"):  # type: ignore[union-attr]
+        return record
+    doc = dict(record)
+    doc.pop("html", None)
+    extracted = extract_html(doc["text"])
+    if extracted is None:
+        return _error(
+            doc["source"],
+            doc["line"],
+            doc["doc_id"],
+            "no article text found in the HTML (trafilatura extracted nothing)",
+        )
+    text, meta = extracted
+    for key in ("title", "published", "url"):
+        if doc.get(key) is None:
+            doc[key] = meta.get(key)
+    if doc.get("outlet") is None:
+        doc["outlet"] = meta.get("outlet")
+    doc["text"] = text
+    return _document(doc)
+
+
+def extract_html(html: str) -> tuple[str, dict[str, str | None]] | None:
+    """Reduce an HTML page to its article text, with title, date, url and site name.
+
+    Uses ``trafilatura.bare_extraction`` (comments, navigation and footers removed; tables
+    kept out so that stock tickers and menus do not become sentences). The page's own date
+    metadata is used; dates are not guessed from the body text.
+
+    Parameters
+    ----------
+    html : str
+        The page.
+
+    Returns
+    -------
+    (str, dict) or None
+        The text (paragraphs on their own lines) and ``{"title", "published", "url",
+        "outlet"}``; None if no article text was found.
+
+    Examples
+    --------
+    >>> page = ("<html><head><title>Storm</title></head><body><nav>Home | World</nav>"
+    ...         "<article><p>" + "A storm hit the coast on Monday, officials said. " * 3
+    ...         + "</p></article><footer>Share this story</footer></body></html>")
+    >>> text, meta = extract_html(page)
+    >>> text.startswith("A storm hit the coast"), "Share" in text, meta["title"]
+    (True, False, 'Storm')
+
+    """
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html,
+        include_comments=False,
+        include_tables=False,
+        with_metadata=True,
+        deduplicate=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    if doc is None:
+        return None
+    get = doc.get if isinstance(doc, dict) else lambda k: getattr(doc, k, None)
+    text = get("text")
+    if not text or not str(text).strip():
+        return None
+    meta = {
+        "title": get("title") or None,
+        "published": get("date") or None,
+        "url": get("url") or None,
+        "outlet": get("sitename") or None,
+    }
+    return str(text), meta
+
+
+class _FileError(Exception):
+    """A whole file cannot be read; becomes one error record."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def _error(source: str, line: int | None, doc_id: str | None, reason: str) -> ErrorRecord:
+    return {"source": source, "line": line, "doc_id": doc_id, "reason": reason}
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise InputError(f"unknown encoding {encoding!r}; use e.g. 'utf-8' or 'latin-1'") from exc
+    # UTF-8 input may start with a byte order mark; utf-8-sig removes it and reads the rest
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _open_binary(src: Source) -> BinaryIO:
+    if src.path == STDIN:
+        return sys.stdin.buffer
+    if src.gzip:
+        return gzip.open(src.path, "rb")  # type: ignore[return-value]
+    return open(src.path, "rb")  # closed by the caller's with
+
+
+def _check_decodable(src: Source, codec: str) -> None:
+    """Stream the file once: refuse binary files and text that does not decode.
+
+    Raises
+    ------
+    _FileError
+        With the byte offset and line of the first problem and how to fix it.
+
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    offset = 0
+    lines = 1
+    try:
+        with _open_binary(src) as fh:
+            first = True
+            while True:
+                block = fh.read(_BLOCK)
+                if not block:
+                    break
+                if first:
+                    nul = block.find(b"\x00", 0, _SNIFF)
+                    if (
+                        nul >= 0
+                        and not codec.startswith("utf-16")
+                        and not codec.startswith("utf-32")
+                    ):
+                        raise _FileError(
+                            f"binary file (NUL byte at offset {nul}); expected {codec} text"
+                        )
+                    first = False
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    pos = offset + exc.start
+                    line = lines + block.count(b"\n", 0, exc.start)
+                    raise _FileError(
+                        f"cannot decode as {codec} at byte {pos} "
+                        f"({block[exc.start : exc.start + 1]!r}); the file was skipped. Pass "
+                        "encoding= (CLI: --encoding) with the file's encoding, e.g. 'latin-1'",
+                        line,
+                    ) from exc
+                offset += len(block)
+                lines += block.count(b"\n")
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise _FileError(
+            f"cannot decode as {codec}: the file ends inside a character; pass encoding=",
+            lines,
+        ) from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        kind = "gzip file" if src.gzip else "file"
+        raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_source(src: Source, columns: ColumnMap, codec: str, defer_html: bool) -> Iterator[Record]:
+    if src.format == "parquet":
+        yield from _read_parquet(src, columns)
+        return
+    if src.path != STDIN:
+        _check_decodable(src, codec)
+    if src.format == "jsonl":
+        yield from _read_jsonl(src, columns, codec)
+    elif src.format in ("csv", "tsv"):
+        yield from _read_csv(src, columns, codec)
+    else:
+        yield _read_file_document(src, codec, defer_html)
+
+
+def _as_text(value: Any) -> str | None:
+    """A field value as a clean string, or None for null / empty values."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    text = str(value).strip()
+    return text or None
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
+
+
+def _from_fields(fields: dict[str, Any], columns: ColumnMap, src: Source, line: int) -> Record:
+    """Map one JSON object / CSV row / parquet row to a record."""
+    raw_id = _as_text(fields.get(columns.id_col))
+    doc_id = raw_id if raw_id is not None else f"{src.path}:{line}"
+    text = fields.get(columns.text_col)
+    if columns.text_col not in fields:
+        keys = ", ".join(map(repr, list(fields)[:12])) or "none"
+        return _error(
+            src.path,
+            line,
+            raw_id,
+            f"no {columns.text_col!r} field (found {keys}); pass text_col= to name it",
+        )
+    if text is not None and not isinstance(text, str):
+        return _error(
+            src.path,
+            line,
+            raw_id,
+            f"{columns.text_col!r} is {type(text).__name__}, expected a string",
+        )
+    doc: DocumentRecord = {
+        "doc_id": doc_id,
+        "outlet": _as_text(fields.get(columns.outlet_col)),
+        "title": _as_text(fields.get(columns.title_col)),
+        "text": text or "",
+        "published": _as_text(fields.get(columns.date_col)),
+        "url": _as_text(fields.get(columns.url_col)),
+        "source": src.path,
+        "line": line,
+    }
+    return _document(doc)
+
+
+def _document(doc: dict[str, Any]) -> Record:
+    """Normalise a document's text; an empty text makes it an error record."""
+    text = _normalise(doc["text"] or "")
+    if not text.strip():
+        return _error(doc["source"], doc["line"], doc["doc_id"], "empty text")
+    doc["text"] = text
+    if doc.get("title"):
+        doc["title"] = _normalise(doc["title"])
+    return doc  # type: ignore[return-value]
+
+
+def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
+    line_no = 0
+    with _open_binary(src) as raw, _io.TextIOWrapper(raw, encoding=codec, newline="\n") as fh:
+        try:
+            for line_no, line in enumerate(fh, start=1):  # noqa: B007 (used after the loop)
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield _error(
+                        src.path, line_no, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
+                    )
+                    continue
+                if not isinstance(obj, dict):
+                    yield _error(
+                        src.path,
+                        line_no,
+                        None,
+                        f"expected a JSON object per line, got {type(obj).__name__}",
+                    )
+                    continue
+                yield _from_fields(obj, columns, src, line_no)
+        except UnicodeDecodeError as exc:  # only stdin gets here: files are checked first
+            raise _FileError(
+                f"cannot decode as {codec} after line {line_no}; the rest was skipped. "
+                "Pass encoding= (CLI: --encoding) with the input's encoding",
+                line_no + 1,
+            ) from exc
+
+
+def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
+    # articles easily exceed the csv module's default 128 kB field limit
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    delimiter = "\t" if src.format == "tsv" else ","
+    with _open_binary(src) as raw, _io.TextIOWrapper(raw, encoding=codec, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _FileError(f"malformed CSV header ({exc})", 1) from exc
+        names = [h.strip() for h in header]
+        width = len(names)
+        line_no = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield _error(src.path, line_no, None, f"malformed CSV row ({exc})")
+                line_no = reader.line_num + 1
+                continue
+            start, line_no = line_no, reader.line_num + 1
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            if len(row) > width:
+                yield _error(
+                    src.path,
+                    start,
+                    None,
+                    f"row has {len(row)} fields, the header has {width} "
+                    "(an unquoted delimiter in the text?)",
+                )
+                continue
+            fields: dict[str, Any] = dict(zip(names, row, strict=False))
+            for name in names[len(row) :]:
+                fields[name] = None  # short row: the missing fields are null
+            yield _from_fields(fields, columns, src, start)
+
+
+def _read_parquet(src: Source, columns: ColumnMap) -> Iterator[Record]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(src.path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise _FileError(f"not a readable parquet file ({type(exc).__name__}: {exc})") from exc
+    present = [c for c in columns.fields() if c in pf.schema_arrow.names]
+    row = 0
+    try:
+        for batch in pf.iter_batches(batch_size=_PARQUET_BATCH, columns=present):
+            for fields in batch.to_pylist():
+                row += 1
+                if columns.text_col not in fields:
+                    fields[columns.text_col] = None
+                yield _from_fields(fields, columns, src, row)
+    except OSError as exc:
+        raise _FileError(f"parquet file is corrupt after row {row} ({exc})", row + 1) from exc
+
+
+def _read_file_document(src: Source, codec: str, defer_html: bool) -> Record:
+    """One .txt or .html file → one document; its id is the path below the directory."""
+    with _open_binary(src) as fh:
+        data = fh.read()
+    text = data.decode(codec)  # checked by _check_decodable
+    doc: dict[str, Any] = {
+        "doc_id": src.relative,
+        "outlet": src.outlet,
+        "title": None,
+        "text": text,
+        "published": None,
+        "url": None,
+        "source": src.path,
+        "line": 1,
+    }
+    if src.format == "html":
+        if not text.strip():
+            return _error(src.path, 1, doc["doc_id"], "empty text")
+        doc["html"] = True
+        return doc if defer_html else finish_record(doc)  # type: ignore[return-value]
+    return _document(doc)
