@@ -133,10 +133,28 @@ def _cue_matches(text: str, offset: int) -> list[dict[str, Any]]:
             continue  # "state", "per", "plans": too often not a cue to anchor spans on
         if m["lexicon"] == "reporting_verbs" and m["term"][:1].isupper() and m["start"] > offset:
             continue  # "the State Department", "Amina Said": a name, not a verb
+        if m["lexicon"] == "reporting_verbs" and m["term"].lower().endswith("ing"):
+            before = text[max(0, m["start"] - offset - 12) : m["start"] - offset].lower()
+            if not re.search(r"(?:,|\b(?:is|are|was|were|been|be|am|after|while|before|by))\s*$",
+                             before):
+                continue  # "a travel warning", "the briefing": a noun, not a verb
+        if m["lexicon"] == "attribution_phrases" and " " in m["term"]:
+            # "the company said", "sources told": the phrase hides its verb; expose it too
+            last = m["term"].rsplit(" ", 1)[1]
+            verb = next((x for x in matcher.entries.get(last.lower(), [])
+                         if x.lexicon == "reporting_verbs" and x.weight >= 0.6), None)
+            if verb is not None and not _LEAD_PHRASE.match(m["term"].lower()):
+                vstart = m["end"] - len(last)
+                out.append({"lexicon": "reporting_verbs", "kind": verb.kind,
+                            "weight": verb.weight, "term": last, "start": vstart,
+                            "end": m["end"]})
+                if m["kind"] != "anonymous":
+                    continue
         if m["lexicon"] == "reporting_verbs" and " " in m["term"]:
             first = m["term"].split(" ", 1)[0]
-            entry = matcher.entries.get(first.lower().replace("’", "'"))
-            if m["term"].lower() not in _KEEP_MULTIWORD and entry is not None and entry.lexicon == "reporting_verbs" and entry.weight >= 0.6:
+            entry = next((x for x in matcher.entries.get(first.lower().replace("’", "'"), [])
+                          if x.lexicon == "reporting_verbs"), None)
+            if m["term"].lower() not in _KEEP_MULTIWORD and entry is not None and entry.weight >= 0.6:
                 m = {**m, "term": first, "end": m["start"] + len(first), "weight": entry.weight, "kind": entry.kind}
         if m["lexicon"] in ("reporting_verbs", "attribution_phrases") or (
             m["lexicon"] == "hedges" and m["kind"] == "distancing"
@@ -197,7 +215,13 @@ def _np_right(doc: str, start: int, sent_end: int) -> tuple[int, int] | None:
     if not m or not m.group(1).strip():
         return None
     s = start + m.start(1)
-    return s, s + len(m.group(1).rstrip())
+    end = s + len(m.group(1).rstrip())
+    # "said Maria Lopez, the mayor." — a short appositive that closes the sentence
+    tail = re.match(r",\s+(?:the|a|an|its|his|her|their)\s+[^,;:“”\"]{1,60}?(?=[.!?]?[\"”’]?\s*$)",
+                    doc[end:sent_end])
+    if tail:
+        end += tail.end()
+    return s, end
 
 
 def _plausible_source(stext: str, inverted: bool, cue: dict[str, Any]) -> bool:
@@ -383,7 +407,10 @@ def _extract_sentence(
     speech = [c for c in outside if c["lexicon"] == "reporting_verbs" and c["start"] not in used]
     # “…,” X said.  /  “…,” said X.
     for qs, qe in qparts:
-        if qe < e and doc[qe - 1] in _CLOSE_QUOTE and doc[qe - 2 : qe - 1] in (",", "?", "!", "—", "-", "…"):
+        inner = qe - 1
+        while inner > qs and doc[inner - 1] in _CLOSE_QUOTE:
+            inner -= 1  # “He told me ‘never again,’” — look past the inner closing mark
+        if qe < e and doc[qe - 1] in _CLOSE_QUOTE and doc[inner - 1 : inner] in (",", "?", "!", "—", "-", "…"):
             after = [c for c in speech if qe <= c["start"] <= qe + 80]
             if after:
                 c = after[0]
@@ -424,6 +451,16 @@ def _extract_sentence(
         if src is None:
             src = _np_right(doc, c["end"], e)
             inverted = True
+        if src is not None and not inverted:
+            # "A senior official who asked not to be named because … said": the source is the
+            # whole description, from the noun phrase before the anonymity clause
+            anon = [a for a in cues if a["lexicon"] == "attribution_phrases"
+                    and a["kind"] == "anonymous" and a["end"] <= src[0] + 1
+                    and a["start"] >= s and _ANON_HINT.search(a["term"])]
+            if anon:
+                head = _np_left(doc, s, anon[0]["start"])
+                if head is not None:
+                    src = (head[0], src[1])
         stext = doc[src[0] : src[1]] if src else ""
         if not _plausible_source(stext, inverted, c):
             continue

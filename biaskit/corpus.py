@@ -564,7 +564,9 @@ def validate(corpus_dir: str | Path = "corpora") -> list[str]:
             problems.append(str(exc))
             continue
         if art.outlet != path.parent.name:
-            problems.append(f"{path}:1: outlet {art.outlet!r} != folder {path.parent.name!r}")
+            problems.append(
+                f"{path}:1: outlet {art.outlet!r} does not match its folder {path.parent.name!r}"
+            )
         if art.doc_id in seen:
             problems.append(f"{path}:1: id {art.doc_id!r} already used by {seen[art.doc_id]}")
         seen[art.doc_id] = str(path)

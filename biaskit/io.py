@@ -434,7 +434,8 @@ def iter_records(
                 yield record
         except _FileError as exc:
             n += 1
-            yield _error(src.path, exc.line, None, exc.reason)
+            doc_id = src.relative if src.format in _DIRECTORY_FORMATS else None
+            yield _error(src.path, exc.line, doc_id, exc.reason)
         if n == 0:
             yield _error(src.path, None, None, "empty file: no records")
 
@@ -552,6 +553,11 @@ def _codec_name(encoding: str) -> str:
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 
 
+def _shown(codec: str) -> str:
+    """The encoding's name for messages (``utf-8-sig`` is how we read UTF-8)."""
+    return "utf-8" if codec == "utf-8-sig" else codec
+
+
 def _open_binary(src: Source) -> BinaryIO:
     if src.path == STDIN:
         return sys.stdin.buffer
@@ -587,7 +593,7 @@ def _check_decodable(src: Source, codec: str) -> None:
                         and not codec.startswith("utf-32")
                     ):
                         raise _FileError(
-                            f"binary file (NUL byte at offset {nul}); expected {codec} text"
+                            f"binary file (NUL byte at offset {nul}); expected {_shown(codec)} text"
                         )
                     first = False
                 try:
@@ -596,7 +602,7 @@ def _check_decodable(src: Source, codec: str) -> None:
                     pos = offset + exc.start
                     line = lines + block.count(b"\n", 0, exc.start)
                     raise _FileError(
-                        f"cannot decode as {codec} at byte {pos} "
+                        f"cannot decode as {_shown(codec)} at byte {pos} "
                         f"({block[exc.start : exc.start + 1]!r}); the file was skipped. Pass "
                         "encoding= (CLI: --encoding) with the file's encoding, e.g. 'latin-1'",
                         line,
@@ -606,7 +612,8 @@ def _check_decodable(src: Source, codec: str) -> None:
             decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         raise _FileError(
-            f"cannot decode as {codec}: the file ends inside a character; pass encoding=",
+            f"cannot decode as {_shown(codec)}: the file ends inside a character; "
+            "pass encoding= (CLI: --encoding)",
             lines,
         ) from exc
     except (OSError, EOFError, zlib.error) as exc:
@@ -701,7 +708,10 @@ def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield _error(
-                        src.path, line_no, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
+                        src.path,
+                        line_no,
+                        None,
+                        f"invalid JSON ({exc.msg.removesuffix(' at')}, column {exc.colno})",
                     )
                     continue
                 if not isinstance(obj, dict):
@@ -715,7 +725,7 @@ def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]
                 yield _from_fields(obj, columns, src, line_no)
         except UnicodeDecodeError as exc:  # only stdin gets here: files are checked first
             raise _FileError(
-                f"cannot decode as {codec} after line {line_no}; the rest was skipped. "
+                f"cannot decode as {_shown(codec)} after line {line_no}; the rest was skipped. "
                 "Pass encoding= (CLI: --encoding) with the input's encoding",
                 line_no + 1,
             ) from exc

@@ -118,22 +118,25 @@ class LexiconMatcher:
 
     def __init__(self, names: tuple[str, ...] | None = None) -> None:
         self.names = tuple(names or LEXICON_FILES)
-        entries: dict[str, LexiconEntry] = {}
+        entries: dict[str, list[LexiconEntry]] = {}
         for name in self.names:
             for row in load_lexicon(name).itertuples(index=False):
-                # the first lexicon to claim a key keeps it; kinds stay unambiguous per key
-                entries.setdefault(row.key, LexiconEntry(name, row.kind, row.weight, row.term))
+                # a key listed in several lexicons ("slammed": loaded speech verb and loaded
+                # term) feeds every kind it belongs to
+                entries.setdefault(row.key, []).append(
+                    LexiconEntry(name, row.kind, row.weight, row.term)
+                )
         self.entries = entries
         self.vocabulary = {k: i for i, k in enumerate(sorted(entries))}
-        kinds = sorted({f"{e.lexicon}:{e.kind}" for e in entries.values()})
+        kinds = sorted({f"{e.lexicon}:{e.kind}" for es in entries.values() for e in es})
         self.kind_names = kinds
         kind_index = {k: i for i, k in enumerate(kinds)}
         rows, cols, vals = [], [], []
         for key, i in self.vocabulary.items():
-            e = entries[key]
-            rows.append(i)
-            cols.append(kind_index[f"{e.lexicon}:{e.kind}"])
-            vals.append(e.weight)
+            for e in entries[key]:
+                rows.append(i)
+                cols.append(kind_index[f"{e.lexicon}:{e.kind}"])
+                vals.append(e.weight)
         self.term_kind = sp.csr_matrix(
             (vals, (rows, cols)), shape=(len(self.vocabulary), len(kinds)), dtype=np.float64
         )
@@ -177,17 +180,17 @@ class LexiconMatcher:
                 i += 1
                 continue
             n, key = hit
-            e = self.entries[key]
-            found.append(
-                {
-                    "lexicon": e.lexicon,
-                    "kind": e.kind,
-                    "weight": e.weight,
-                    "term": text[tokens[i][0] : tokens[i + n - 1][1]],
-                    "start": offset + tokens[i][0],
-                    "end": offset + tokens[i + n - 1][1],
-                }
-            )
+            for e in self.entries[key]:
+                found.append(
+                    {
+                        "lexicon": e.lexicon,
+                        "kind": e.kind,
+                        "weight": e.weight,
+                        "term": text[tokens[i][0] : tokens[i + n - 1][1]],
+                        "start": offset + tokens[i][0],
+                        "end": offset + tokens[i + n - 1][1],
+                    }
+                )
             i += n
         return found
 

@@ -32,7 +32,7 @@ from biaskit.comparison import (
     run_comparison,
 )
 from biaskit.errors import OutputError
-from biaskit.schema import check_columns
+from biaskit.schema import ATTRIBUTION_KINDS, check_columns
 from biaskit.viz import attribution_bars, forest_plot, heatmap, plot_top_terms
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -274,10 +274,9 @@ def _figures(sentences: pd.DataFrame, result: ComparisonResult) -> dict[str, Fig
         figs["heatmap"] = heatmap(outlets, metric_names)
         for name in metric_names:
             figs[f"forest_{name}"] = forest_plot(outlets, name)
-    try:
-        figs["attribution_kinds"] = attribution_bars(sentences, by=result.options.by)
-    except Exception as exc:  # a plot must not sink the report; say why in the log
-        logger.warning("attribution bars skipped: %s", exc)
+    kind_cols = [f"n_{k}" for k in ATTRIBUTION_KINDS]
+    if all(c in result.articles.columns for c in kind_cols):
+        figs["attribution_kinds"] = attribution_bars(result.articles, by=result.options.by)
     if "evidence" in sentences.columns:
         figs["top_terms"] = plot_top_terms(sentences, by=result.options.by)
     return figs

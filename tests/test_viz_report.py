@@ -221,7 +221,8 @@ def test_report_examples_highlight_and_escape():
     table = hostile_sentences()
     text = render_report(table, options=OPTIONS, examples=2)
     examples = text.split("<h2>Example sentences</h2>")[1].split("<h2>Provenance</h2>")[0]
-    assert re.search(r"&lt;b&gt;<mark>(%s)</mark>&lt;/b&gt;" % "|".join(LOADED), examples)
+    pattern = "&lt;b&gt;<mark>({})</mark>&lt;/b&gt;".format("|".join(LOADED))
+    assert re.search(pattern, examples)
     assert "&lt;b&gt;" in examples and HOSTILE not in examples and "<b>" not in examples
 
 

@@ -1,0 +1,101 @@
+"""Attribution spans: a table of hard cases the team wrote, and quote following / coreference."""
+
+from __future__ import annotations
+
+import pytest
+
+from biaskit.attribution import extract_article, person_name
+from biaskit.segment import segment
+
+
+def _extract(doc: str):
+    sents = [(s.start, s.end) for s in segment(doc)]
+    return sents, extract_article(doc, sents)
+
+
+# (id, text, sentence index, expected kind set, source, cue) — source None: no source expected
+HARD_CASES = [
+    ("said-end", "“We will rebuild,” Mayor Ana Ruiz said.", 0, {"direct_quote"}, "Mayor Ana Ruiz", "said"),
+    ("said-inverted", "“We will rebuild,” said Ana Ruiz.", 0, {"direct_quote"}, "Ana Ruiz", "said"),
+    ("colon-quote", "The minister said: “Prices will fall.”", 0, {"direct_quote"}, "The minister", "said"),
+    ("reported-no-that", "Gen. Lee said on Monday his troops had crossed the river.", 0, {"reported_speech"}, "Gen. Lee", "said"),
+    ("reported-that", "The company said that profits rose.", 0, {"reported_speech"}, "The company", "said"),
+    ("appositive", "Lina Marsh, the group’s spokeswoman, denied that troops had entered.", 0, {"reported_speech"}, "Lina Marsh, the group’s spokeswoman", "denied"),
+    ("according-to", "According to the health ministry, 40 people died.", 0, {"according_to"}, "the health ministry", "According to"),
+    ("according-to-end", "Exports fell 4%, according to figures from the customs office.", 0, {"according_to"}, "figures from the customs office", "according to"),
+    ("report-found", "A 2025 audit report found that half the pumps failed.", 0, {"according_to"}, "A 2025 audit report", "found"),
+    ("hedge", "The general reportedly fled to the coast.", 0, {"hedged"}, None, "reportedly"),
+    ("hedge-said-to", "The militia is said to have 500 fighters.", 0, {"hedged"}, None, "is said to"),
+    ("anonymous-long", "A senior official who asked not to be named because the talks were private said a deal was close.", 0, {"reported_speech", "anonymous"}, "A senior official who asked not to be named because the talks were private", "said"),
+    ("anonymous-according", "The bid was withdrawn, according to people familiar with the matter.", 0, {"according_to", "anonymous"}, "people familiar with the matter", "according to"),
+    ("headline-colon", "Minister: prices will fall by summer", 0, {"reported_speech"}, "Minister", ":"),
+    ("partial-quote", "She said the plan was “dead on arrival.”", 0, {"reported_speech", "direct_quote"}, "She", "said"),
+    ("nested-quote", "“He told me ‘never again,’” Ruiz said.", 0, {"direct_quote"}, "Ruiz", "said"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "i", "kinds", "source", "cue"), [c[1:] for c in HARD_CASES], ids=[c[0] for c in HARD_CASES]
+)
+def test_hard_cases(text: str, i: int, kinds: set[str], source: str | None, cue: str) -> None:
+    sents, atts = _extract(text)
+    assert atts[i], f"no attribution found in {text!r}"
+    a = atts[i][0]
+    assert set(a.kind) == kinds
+    assert a.texts.get("cue") == cue
+    assert a.texts.get("source") == source
+
+
+NOT_ATTRIBUTIONS = [
+    ("said-aforementioned", "The said property was sold in May."),
+    ("that-said", "That said, the bridge reopened on time."),
+    ("modal", "Prices may rise if the tariff passes."),
+    ("state-noun", "The State Department issued a travel warning."),
+    ("according-to-plan", "The bridge opened on time and on budget."),
+]
+
+
+@pytest.mark.parametrize("text", [c[1] for c in NOT_ATTRIBUTIONS], ids=[c[0] for c in NOT_ATTRIBUTIONS])
+def test_not_attributions(text: str) -> None:
+    _, atts = _extract(text)
+    assert atts[0] == []
+
+
+def test_multi_sentence_quote_takes_speaker_from_next_sentence() -> None:
+    doc = "Officials met on Monday.\n\n“The plan failed. We will try again,” said Maria Lopez, the mayor."
+    sents, atts = _extract(doc)
+    first, second = atts[1], atts[2]
+    assert first and first[0].rule == "quote_continuation"
+    assert first[0].texts["source"] == second[0].texts["source"] == "Maria Lopez, the mayor"
+    assert first[0].texts["content"] == "The plan failed"
+
+
+def test_speaker_before_multi_sentence_quote() -> None:
+    doc = "He said: “We won. The count is final.”"
+    sents, atts = _extract(doc)
+    assert atts[1] and atts[1][0].texts["source"] == "He"
+    assert atts[1][0].texts["content"] == "The count is final"
+
+
+def test_pronoun_and_surname_resolve_to_full_name() -> None:
+    doc = (
+        "Marshal Khalifa Haftar said the offensive had begun. "
+        "“The hour has come,” Haftar told a parade. "
+        "“We will not stop,” he added."
+    )
+    _, atts = _extract(doc)
+    assert atts[0][0].entity == "Khalifa Haftar"
+    assert atts[1][0].entity == "Khalifa Haftar"
+    assert atts[2][0].entity == "Khalifa Haftar"
+
+
+def test_unbalanced_quotes_do_not_raise() -> None:
+    doc = "“Unclosed quote, said nobody. Another ” stray mark” here, he said."
+    sents, atts = _extract(doc)
+    assert len(atts) == len(sents)
+
+
+def test_person_name() -> None:
+    assert person_name("Its spokesman, Lina Marsh") == "Lina Marsh"
+    assert person_name("Gen. Anton Reyes, the army chief") == "Anton Reyes"
+    assert person_name("officials") is None
