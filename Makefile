@@ -19,6 +19,8 @@ $(BIN)/biaskit: pyproject.toml
 ## demo: install, then segment and analyse the shipped sample article
 demo: install
 	$(BIN)/biaskit segment $(SAMPLE)
+	$(BIN)/biaskit analyze $(SAMPLE)
+	$(BIN)/biaskit analyze --attributions $(SAMPLE)
 
 ## test: install the package (a real wheel install, not -e) and run the default test suite + lint
 test: install

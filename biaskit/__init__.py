@@ -30,6 +30,7 @@ _LAZY = {
     "evidence": "biaskit.comparison",
     "score": "biaskit.batch",
     "BiaskitError": "biaskit.errors",
+    "show": "biaskit.view",
 }
 
 __all__ = sorted([*_LAZY, "__version__"])

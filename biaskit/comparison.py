@@ -349,7 +349,7 @@ def _builtin_metrics() -> dict[str, Metric]:
     metrics += [
         Metric("quoted_framing_rate", "n_quoted_framing", "n_sentences", 100.0,
                "sentences with framing inside quotations (sources' voice) per 100 sentences",
-               True, "framing", None, _flags("quoted_framing")),
+               True, "quoted_framing", None, _flags("quoted_framing")),
         Metric("promo_share", "n_promo", ("n_sentences", "n_promo"), 1.0,
                "promo/boilerplate sentences as a share of all sentences",
                True, "framing", "promo", _fr_kind("promo")),
@@ -1415,6 +1415,35 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def _evidence_terms(items: list[Any], metric: Metric) -> list[str]:
+    """Words of the text behind a metric's tag (and kind), for quoting and highlighting.
+
+    Model features (``rule`` ``feature:…``, ``probability…``: character
+    n-grams, structure flags) are not words of the text and are left out.
+    With a metric kind, items whose kind names it (``reported_speech+direct_quote``
+    names ``direct_quote``) are preferred; if none does, all items of the tag.
+    """
+    spans = []
+    for item in items:
+        if not isinstance(item, Mapping) or (metric.tag and item.get("tag") != metric.tag):
+            continue
+        rule = item.get("rule") or ""
+        term = item.get("term")
+        if rule.startswith(("feature", "probability")) or not isinstance(term, str):
+            continue
+        if term.strip():
+            spans.append((term, str(item.get("kind") or "").split("+")))
+    if metric.kind:
+        matching = [t for t, kinds in spans if metric.kind in kinds]
+        if matching:
+            spans = [(t, []) for t in matching]
+    found: list[str] = []
+    for term, _ in spans:
+        if term not in found:
+            found.append(term)
+    return found
+
+
 def evidence(
     table: pd.DataFrame,
     outlet: Any,
@@ -1522,20 +1551,7 @@ def evidence(
     for i in range(len(chosen)):
         tags.append([t for t, f in flags.items() if f[i]])
     ev = [_as_list(v) for v in col("evidence")]
-    terms = []
-    for items in ev:
-        found = []
-        for item in items:
-            if not isinstance(item, Mapping):
-                continue
-            if resolved.tag and item.get("tag") != resolved.tag:
-                continue
-            if resolved.kind and item.get("kind") not in (None, resolved.kind):
-                continue
-            term = item.get("term")
-            if term and term not in found:
-                found.append(term)
-        terms.append(found)
+    terms = [_evidence_terms(items, resolved) for items in ev]
     out = pd.DataFrame({
         "doc_id": col("doc_id"), "outlet": col(by), "sent_id": col("sent_id"),
         "text": col("text"), "tags": tags,

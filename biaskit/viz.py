@@ -272,10 +272,15 @@ def attribution_bars(table: pd.DataFrame, *, by: str = "outlet") -> Figure:
 
 
 def _writer_voice(sentences: pd.DataFrame) -> np.ndarray:
-    """Sentences whose framing is in the writer's voice (not inside a quotation)."""
+    """Sentences whose ``framing`` evidence is in the writer's voice.
+
+    ``framing_voice`` "writer" or "both" (in a "both" sentence the quoted
+    words carry the separate ``quoted_framing`` tag); without that column,
+    sentences mostly outside quotation marks (``in_quote < 0.5``).
+    """
     if "framing_voice" in sentences.columns:
         voice = sentences["framing_voice"].astype(object)
-        return (voice == "writer").to_numpy(dtype=bool)
+        return voice.isin(["writer", "both"]).to_numpy(dtype=bool)
     if "in_quote" in sentences.columns:
         return (sentences["in_quote"].astype("float64").fillna(0.0) < 0.5).to_numpy()
     return np.ones(len(sentences), dtype=bool)
@@ -290,11 +295,13 @@ def top_terms(
 ) -> pd.DataFrame:
     """Most frequent loaded/evaluative terms per outlet, in the writer's voice only.
 
-    An evidence item counts when its ``tag`` is ``"framing"``, its ``kind`` is
-    in ``kinds`` (or missing), and it is the writer's: the item's own
-    ``voice`` when given, else the sentence's ``framing_voice == "writer"``
-    (else ``in_quote < 0.5``). Words inside quotations are the sources',
-    not the outlet's, and are left out. Terms are trimmed and lower-cased.
+    An evidence item counts when its ``tag`` is ``"framing"`` (words inside
+    quotations carry the tag ``"quoted_framing"``), its ``kind`` is in
+    ``kinds`` (model features without a kind, such as character n-grams, are
+    not terms), and it is the writer's: the item's own ``voice`` when given,
+    else the sentence's ``framing_voice`` is "writer" or "both" (without that
+    column, ``in_quote < 0.5``). Words inside quotations are the sources', not
+    the outlet's, and are left out. Terms are trimmed and lower-cased.
 
     Parameters
     ----------
@@ -336,8 +343,8 @@ def top_terms(
         for item in items:
             if not isinstance(item, Mapping) or item.get("tag") != "framing":
                 continue
-            kind = item.get("kind")
-            if kind is not None and kind not in wanted:
+            # lexicon matches carry a kind; model features (char n-grams) do not
+            if item.get("kind") not in wanted:
                 continue
             voice = item.get("voice")
             if (voice != "writer") if voice is not None else not writer:

@@ -583,3 +583,24 @@ def test_public_api_is_lazy_exported():
     res = run_comparison(arts([("X", 10, 5), ("Y", 10, 1)]),
                          CompareOptions(metrics=["claim_density"], n_boot=10, n_perm=10))
     assert res.pairwise is not None and len(res.pairwise) == 1
+
+
+def test_evidence_terms_skip_model_features_and_prefer_the_metric_kind():
+    items = [
+        {"tag": "attribution", "kind": "speech", "term": "told", "rule": "lexicon:reporting_verbs"},
+        {"tag": "attribution", "kind": "reported_speech+direct_quote", "term": "said",
+         "rule": "attribution:reported_speech"},
+        {"tag": "attribution", "kind": None, "term": " h", "rule": "feature:char: h"},
+        {"tag": "attribution", "kind": None, "term": "p=0.9", "rule": "probability"},
+        {"tag": "claim", "kind": None, "term": "42", "rule": "lexicon:numbers"},
+    ]
+    table = pd.DataFrame([sent("a", "X", 0, attribution=True, evidence=items,
+                               att=["reported_speech", "direct_quote"])])
+    assert evidence(table, "X", "direct_quote_share")["terms"].iloc[0] == ["said"]
+    assert evidence(table, "X", "attribution_rate")["terms"].iloc[0] == ["told", "said"]
+    assert evidence(table, "X", "reported_speech_share")["terms"].iloc[0] == ["said"]
+    # no item names the kind: fall back to every span of the tag
+    hedged = pd.DataFrame([sent("b", "X", 0, attribution=True, att=["hedged"], evidence=[
+        {"tag": "attribution", "kind": "distancing", "term": "reportedly",
+         "rule": "lexicon:hedges"}])])
+    assert evidence(hedged, "X", "hedge_rate")["terms"].iloc[0] == ["reportedly"]

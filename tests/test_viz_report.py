@@ -125,7 +125,11 @@ def test_top_terms_counts_writer_voice_only():
             {"tag": "framing", "kind": "loaded_language", "term": "thugs"}]),
         sent("a", "X", 3, framing_voice="both", evidence=[
             {"tag": "framing", "kind": "loaded_language", "term": "bastion", "voice": "writer"},
-            {"tag": "framing", "kind": "loaded_language", "term": "traitors", "voice": "quoted"}]),
+            {"tag": "framing", "kind": "loaded_language", "term": "traitors", "voice": "quoted"},
+            {"tag": "quoted_framing", "kind": "loaded_language", "term": "crooks"},
+            {"tag": "framing", "kind": None, "term": "e. ", "rule": "feature:char:e. "}]),
+        sent("a", "X", 4, framing_voice="quoted", evidence=[
+            {"tag": "framing", "kind": "loaded_language", "term": "butchers"}]),
         sent("b", "Y", 0, framing=True, framing_voice="writer", evidence=[
             {"tag": "framing", "kind": "loaded_language", "term": "hotbed"}]),
     ]
@@ -136,7 +140,7 @@ def test_top_terms_counts_writer_voice_only():
     assert top_terms(pd.DataFrame(rows), 1)["term"].tolist() == ["regime", "hotbed"]
     # without framing_voice, in_quote decides
     no_voice = pd.DataFrame(rows).drop(columns=["framing_voice"])
-    no_voice["in_quote"] = [0.0, 0.0, 1.0, 1.0, 0.0]
+    no_voice["in_quote"] = [0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
     assert "thugs" not in top_terms(no_voice)["term"].tolist()
 
 

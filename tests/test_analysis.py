@@ -1,0 +1,131 @@
+"""analyze(): the tagged sentence table on the shipped sample article, schema, evidence, view."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import pandas as pd
+import pytest
+
+import biaskit
+from biaskit.errors import InputError
+from biaskit.schema import SENTENCE_COLUMNS
+
+SAMPLE = resources.files("biaskit.data.samples").joinpath("sample-article.txt").read_text("utf-8")
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return biaskit.analyze([{"doc_id": "sample", "outlet": "meridian-tv", "text": SAMPLE}])
+
+
+def test_schema_and_offsets(table: pd.DataFrame) -> None:
+    assert list(table.columns[: len(SENTENCE_COLUMNS)]) == list(SENTENCE_COLUMNS)
+    assert len(table) == 19
+    for _, r in table.iterrows():
+        assert SAMPLE[r["start"] : r["end"]] == r["text"]
+        for key in ("source", "cue"):
+            if r[key] is not None and not pd.isna(r[key]):
+                assert SAMPLE[int(r[f"{key}_start"]) : int(r[f"{key}_end"])] == r[key]
+    assert table["model_version"].nunique() == 1
+
+
+def _row(table: pd.DataFrame, i: int) -> pd.Series:
+    return table.iloc[i]
+
+
+# sentence index → what a careful reader sees (the team's reading of its own sample)
+ATTRIBUTIONS = {
+    1: ({"reported_speech"}, "General Anton Reyes", "said"),
+    3: ({"direct_quote"}, "Reyes", "told"),
+    4: ({"direct_quote"}, "he", "added"),
+    5: ({"direct_quote"}, "he", "added"),
+    6: ({"hedged"}, None, "reportedly"),
+    7: ({"according_to"}, "the UN refugee agency", "According to"),
+    8: ({"reported_speech", "anonymous"}, "A senior Western diplomat", "said"),
+    10: ({"reported_speech"}, "Its spokesman, Lina Marsh", "denied"),
+    11: ({"direct_quote"}, "she", "said"),
+    16: ({"according_to"}, "figures from the central bank", "according to"),
+}
+
+
+@pytest.mark.parametrize("i", sorted(ATTRIBUTIONS))
+def test_sample_attributions(table: pd.DataFrame, i: int) -> None:
+    kinds, source, cue = ATTRIBUTIONS[i]
+    r = _row(table, i)
+    assert r["attribution"], r["text"]
+    assert set(r["attribution_kind"]) == kinds
+    assert r["cue"] == cue
+    if source is None:
+        assert r["source"] is None or pd.isna(r["source"])
+    else:
+        assert r["source"].startswith(source)
+
+
+def test_sample_not_attributed(table: pd.DataFrame) -> None:
+    for i in (2, 12, 13, 14, 15, 17, 18):
+        assert not _row(table, i)["attribution"], _row(table, i)["text"]
+
+
+def test_sample_coreference(table: pd.DataFrame) -> None:
+    assert {_row(table, i)["source_entity"] for i in (1, 3, 4, 5)} == {"Anton Reyes"}
+    assert _row(table, 11)["source_entity"] == "Lina Marsh"
+
+
+def test_sample_framing(table: pd.DataFrame) -> None:
+    head = _row(table, 0)
+    assert head["is_headline"] and head["framing"] and "loaded_language" in head["framing_kind"]
+    terms = {e["term"] for e in head["evidence"] if e["tag"] == "framing" and e["start"] is not None}
+    assert {"strongman", "bastion"} <= terms
+    assert "opinion" in _row(table, 12)["framing_kind"]  # "Sadly, the West …"
+    assert "speculation" in _row(table, 13)["framing_kind"]  # "raises questions about …"
+    for i in (14, 17, 18):
+        assert _row(table, i)["framing_kind"] == ["promo"], _row(table, i)["text"]
+        assert not _row(table, i)["claim"]
+    # "a desperate regime" is inside the quotation: the source's voice, not the outlet's
+    quoted = _row(table, 11)
+    assert quoted["quoted_framing"] and not quoted["framing"]
+
+
+def test_sample_claims(table: pd.DataFrame) -> None:
+    for i in (1, 2, 7, 15, 16):
+        assert _row(table, i)["claim"], _row(table, i)["text"]
+
+
+def test_every_positive_tag_has_evidence(table: pd.DataFrame) -> None:
+    for _, r in table.iterrows():
+        tags = {t for t in ("claim", "attribution", "framing", "quoted_framing") if r[t]}
+        have = {e["tag"] for e in r["evidence"]}
+        assert tags <= have, (r["text"], tags - have)
+        for e in r["evidence"]:
+            if e["start"] is not None:
+                assert SAMPLE[e["start"] : e["end"]].lower() == str(e["term"]).lower()
+
+
+def test_inputs_accepted() -> None:
+    one = biaskit.analyze("Prices rose 3% in May, the bureau said.")
+    assert len(one) == 1 and one["doc_id"].iloc[0] == "doc-0"
+    frame = pd.DataFrame({"doc_id": ["a", "b"], "outlet": ["x", "y"], "text": ["One.", "Two. Three."]})
+    out = biaskit.analyze(frame)
+    assert out.groupby("doc_id").size().to_dict() == {"a": 1, "b": 2}
+    empty = biaskit.analyze("   ")
+    assert empty.empty and list(empty.columns[: len(SENTENCE_COLUMNS)]) == list(SENTENCE_COLUMNS)
+
+
+def test_bad_inputs_are_clear() -> None:
+    with pytest.raises(InputError, match="duplicate doc_id 'a'"):
+        biaskit.analyze([{"doc_id": "a", "text": "x."}, {"doc_id": "a", "text": "y."}])
+    with pytest.raises(InputError, match="no 'text' column"):
+        biaskit.analyze(pd.DataFrame({"body": ["x"]}))
+
+
+def test_html_view_escapes_and_marks(table: pd.DataFrame) -> None:
+    html = biaskit.show(table, SAMPLE)._repr_html_()
+    assert 'class="bk-s bk-headline' in html and "bk-frame-promo" in html
+    assert "bk-att-hedged" in html and '<span class="bk-ev">bastion</span>' in html
+    evil = "<script>alert(1)</script> The mayor said <b>no</b>."
+    t = biaskit.analyze(evil)
+    out = biaskit.show(t, evil)._repr_html_()
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert not re.search(r"<b>no</b>", out)
