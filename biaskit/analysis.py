@@ -44,11 +44,14 @@ def _documents(docs: Any) -> pd.DataFrame:
     for col in ("title", "published", "url"):
         if col not in frame.columns:
             frame[col] = None
-    frame["text"] = frame["text"].map(lambda t: unicodedata.normalize("NFC", t).removeprefix("\ufeff"))
+    frame["text"] = frame["text"].map(
+        lambda t: unicodedata.normalize("NFC", t).removeprefix("\ufeff")
+    )
     dup = frame["doc_id"].duplicated()
     if dup.any():
         raise InputError(
-            f"duplicate doc_id {frame.loc[dup, 'doc_id'].iloc[0]!r} (row {int(np.flatnonzero(dup)[0])}); "
+            f"duplicate doc_id {frame.loc[dup, 'doc_id'].iloc[0]!r} "
+            f"(row {int(np.flatnonzero(dup)[0])}); "
             "doc_id must be unique"
         )
     return frame
@@ -108,12 +111,35 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     matcher = default_matcher()
     names = features.get_feature_names_out() if evidence else None
     coefs = _coefficients(tagger, labels) if evidence else None
-    rows: dict[str, list[Any]] = {k: [] for k in (
-        "p_claim", "p_attribution", "p_framing", "claim", "attribution", "framing",
-        "attribution_kind", "framing_kind", "quoted_framing", "quoted_framing_kind",
-        "framing_voice", "source", "source_type", "source_start", "source_end", "source_entity",
-        "cue", "cue_start", "cue_end", "content_start", "content_end", "evidence", "kind_proba",
-        "attributions")}
+    rows: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "p_claim",
+            "p_attribution",
+            "p_framing",
+            "claim",
+            "attribution",
+            "framing",
+            "attribution_kind",
+            "framing_kind",
+            "quoted_framing",
+            "quoted_framing_kind",
+            "framing_voice",
+            "source",
+            "source_type",
+            "source_start",
+            "source_end",
+            "source_entity",
+            "cue",
+            "cue_start",
+            "cue_end",
+            "content_start",
+            "content_end",
+            "evidence",
+            "kind_proba",
+            "attributions",
+        )
+    }
     doc_texts = table["doc_id"].map(texts).tolist()
     for i, (doc, start, end, in_quote) in enumerate(
         zip(doc_texts, table["start"], table["end"], table["in_quote"], strict=True)
@@ -124,9 +150,11 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         # --- attribution: the model decides, rules give spans; a strong rule rescues a near miss
         p_att = p[idx["attribution"]]
         att_kinds = [k for k in ATTRIBUTION_KINDS if k in idx and d[idx[k]]]
-        strong_rule = any(a.rule in ("quote_then_speaker", "according_to", "hedge",
-                                     "speaker_colon_quote") and (a.source or "hedged" in a.kind)
-                          for a in atts)
+        strong_rule = any(
+            a.rule in ("quote_then_speaker", "according_to", "hedge", "speaker_colon_quote")
+            and (a.source or "hedged" in a.kind)
+            for a in atts
+        )
         is_att = bool(d[idx["attribution"]] or att_kinds) or (
             strong_rule and p_att >= 0.5 * thr[idx["attribution"]]
         )
@@ -151,10 +179,15 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         matches = matcher.matches(doc[start:end], offset=start) if (evidence or q_fr) else []
         q_kinds: list[str] = []
         if q_fr:
-            q_kinds = sorted({_FRAMING_LEXICONS[m["lexicon"]] for m in matches
-                              if m["lexicon"] in _FRAMING_LEXICONS and
-                              _FRAMING_LEXICONS[m["lexicon"]] != "promo"}) or ["loaded_language"]
-        voice = ("both" if is_fr and q_fr else "writer" if is_fr else "quoted" if q_fr else None)
+            q_kinds = sorted(
+                {
+                    _FRAMING_LEXICONS[m["lexicon"]]
+                    for m in matches
+                    if m["lexicon"] in _FRAMING_LEXICONS
+                    and _FRAMING_LEXICONS[m["lexicon"]] != "promo"
+                }
+            ) or ["loaded_language"]
+        voice = "both" if is_fr and q_fr else "writer" if is_fr else "quoted" if q_fr else None
         rows["p_claim"].append(float(p[idx["claim"]]) if "claim" in idx else np.nan)
         rows["p_attribution"].append(float(p_att))
         rows["p_framing"].append(float(p[idx["framing"]]) if "framing" in idx else np.nan)
@@ -178,10 +211,30 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         rows["attributions"].append([_att_record(doc, a) for a in atts] if is_att else [])
         if evidence:
             rows["evidence"].append(
-                _evidence(doc, start, end, X, i, names, coefs, labels, p, d, idx,
-                          {"claim": rows["claim"][-1], "attribution": is_att,
-                           "framing": is_fr, "quoted_framing": q_fr},
-                          att_kinds, fr_kinds, matches, atts if is_att else [], in_quote)
+                _evidence(
+                    doc,
+                    start,
+                    end,
+                    X,
+                    i,
+                    names,
+                    coefs,
+                    labels,
+                    p,
+                    d,
+                    idx,
+                    {
+                        "claim": rows["claim"][-1],
+                        "attribution": is_att,
+                        "framing": is_fr,
+                        "quoted_framing": q_fr,
+                    },
+                    att_kinds,
+                    fr_kinds,
+                    matches,
+                    atts if is_att else [],
+                    in_quote,
+                )
             )
         else:
             rows["evidence"].append([])
@@ -189,20 +242,33 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     for key, values in rows.items():
         out[key] = values
     out["model_version"] = model.version
-    for col in ("source_start", "source_end", "cue_start", "cue_end", "content_start",
-                "content_end"):
+    for col in (
+        "source_start",
+        "source_end",
+        "cue_start",
+        "cue_end",
+        "content_start",
+        "content_end",
+    ):
         out[col] = out[col].astype("Int64")
     return out[[*SENTENCE_COLUMNS, "kind_proba", "attributions"]]
 
 
 def _att_record(doc: str, a: Any) -> dict[str, Any]:
     """All spans of one attribution (the columns hold only the sentence's main one)."""
-    rec: dict[str, Any] = {"kind": list(a.kind), "rule": a.rule, "source_type": a.source_type,
-                           "entity": a.entity}
+    rec: dict[str, Any] = {
+        "kind": list(a.kind),
+        "rule": a.rule,
+        "source_type": a.source_type,
+        "entity": a.entity,
+    }
     for key in ("source", "cue", "content"):
         span = getattr(a, key)
-        rec[key] = None if span is None else {"start": int(span[0]), "end": int(span[1]),
-                                              "text": doc[span[0] : span[1]]}
+        rec[key] = (
+            None
+            if span is None
+            else {"start": int(span[0]), "end": int(span[1]), "text": doc[span[0] : span[1]]}
+        )
     return rec
 
 
@@ -243,8 +309,10 @@ def _evidence(
         # lexicon entries that back this tag
         for m in matches:
             lex = m["lexicon"]
-            if tag == "attribution" and lex in _ATTRIBUTION_LEXICONS and (
-                lex != "hedges" or m["kind"] == "distancing"
+            if (
+                tag == "attribution"
+                and lex in _ATTRIBUTION_LEXICONS
+                and (lex != "hedges" or m["kind"] == "distancing")
             ):
                 items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
             elif tag in ("framing", "quoted_framing") and lex in _FRAMING_LEXICONS:
@@ -255,9 +323,17 @@ def _evidence(
         if tag == "attribution":
             for a in atts[:2]:
                 if a.cue:
-                    items.append({"tag": tag, "kind": "+".join(a.kind), "term": doc[a.cue[0]:a.cue[1]],
-                                  "start": a.cue[0], "end": a.cue[1], "weight": 1.0,
-                                  "rule": f"attribution:{a.rule}"})
+                    items.append(
+                        {
+                            "tag": tag,
+                            "kind": "+".join(a.kind),
+                            "term": doc[a.cue[0] : a.cue[1]],
+                            "start": a.cue[0],
+                            "end": a.cue[1],
+                            "weight": 1.0,
+                            "rule": f"attribution:{a.rule}",
+                        }
+                    )
         # highest-weighted features of the linear model for this tag
         coef = coefs.get(tag) if coefs else None
         if coef is None:
@@ -268,20 +344,42 @@ def _evidence(
             if contrib[k] <= 0:
                 break
             name = str(names[row.indices[k]])
-            item = {"tag": tag, "kind": None, "term": name.split(":", 1)[1] if ":" in name else name,
-                    "start": None, "end": None, "weight": round(float(contrib[k]), 4),
-                    "rule": f"feature:{name}"}
+            item = {
+                "tag": tag,
+                "kind": None,
+                "term": name.split(":", 1)[1] if ":" in name else name,
+                "start": None,
+                "end": None,
+                "weight": round(float(contrib[k]), 4),
+                "rule": f"feature:{name}",
+            }
             if name.startswith("word:"):
                 pos = text.lower().find(item["term"])
                 if pos >= 0:
                     item["start"], item["end"] = start + pos, start + pos + len(item["term"])
                     item["term"] = text[pos : pos + len(item["term"])]
             items.append(item)
-        items.append({"tag": tag, "kind": None, "term": None, "start": None, "end": None,
-                      "weight": round(float(p[idx[tag]]), 4), "rule": "probability"})
+        items.append(
+            {
+                "tag": tag,
+                "kind": None,
+                "term": None,
+                "start": None,
+                "end": None,
+                "weight": round(float(p[idx[tag]]), 4),
+                "rule": "probability",
+            }
+        )
     return items
 
 
 def _item(tag: str, kind: str, m: dict[str, Any], rule: str) -> dict[str, Any]:
-    return {"tag": tag, "kind": kind, "term": m["term"], "start": m["start"], "end": m["end"],
-            "weight": float(m["weight"]), "rule": rule}
+    return {
+        "tag": tag,
+        "kind": kind,
+        "term": m["term"],
+        "start": m["start"],
+        "end": m["end"],
+        "weight": float(m["weight"]),
+        "rule": rule,
+    }

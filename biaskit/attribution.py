@@ -38,8 +38,14 @@ from biaskit.quotes import quote_spans
 
 logger = logging.getLogger(__name__)
 
-_PRONOUNS = {"he": "person", "she": "person", "they": "role", "it": "organisation",
-             "we": "role", "i": "person"}
+_PRONOUNS = {
+    "he": "person",
+    "she": "person",
+    "they": "role",
+    "it": "organisation",
+    "we": "role",
+    "i": "person",
+}
 _TITLES = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Sen|Rep|Gov|Rev|Judge|President|Minister|"
     r"Marshal|General|Senator|Governor|Mayor|Chancellor|Secretary|Chief|Commissioner|"
@@ -67,25 +73,111 @@ _ANON_HINT = re.compile(
 _WORD = re.compile(r"[\w’'\-.]+|[^\w\s]")
 # words that end a source noun phrase when walking left from a verb
 _NP_STOP = {
-    "that", "which", "who", "whom", "whose", "and", "but", "or", "because", "while", "when",
-    "after", "before", "as", "if", "although", "though", "since", "where", "so", "then",
+    "that",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "and",
+    "but",
+    "or",
+    "because",
+    "while",
+    "when",
+    "after",
+    "before",
+    "as",
+    "if",
+    "although",
+    "though",
+    "since",
+    "where",
+    "so",
+    "then",
 }
-_NP_SKIP = {"also", "later", "earlier", "previously", "again", "repeatedly", "reportedly",
-            "told", "once", "recently", "already", "has", "have", "had", "was", "were", "is",
-            "are", "will", "would", "could", "may", "might", "publicly", "privately", "not",
-            "never", "still", "separately", "further", "then", "on", "in", "at", "last",
-            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-            "today", "yesterday", "week", "month", "year", "night", "morning", "evening"}
-_CLOSE_QUOTE = "”\"’»"
+_NP_SKIP = {
+    "also",
+    "later",
+    "earlier",
+    "previously",
+    "again",
+    "repeatedly",
+    "reportedly",
+    "told",
+    "once",
+    "recently",
+    "already",
+    "has",
+    "have",
+    "had",
+    "was",
+    "were",
+    "is",
+    "are",
+    "will",
+    "would",
+    "could",
+    "may",
+    "might",
+    "publicly",
+    "privately",
+    "not",
+    "never",
+    "still",
+    "separately",
+    "further",
+    "then",
+    "on",
+    "in",
+    "at",
+    "last",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "today",
+    "yesterday",
+    "week",
+    "month",
+    "year",
+    "night",
+    "morning",
+    "evening",
+}
+_CLOSE_QUOTE = '”"’»'
 _LEAD_PHRASE = re.compile(r"^(?:according to|citing|as (?:first )?reported by|quoted by|per)\b")
-_TRAIL_VERB = re.compile(r"\b(?:show|shows|showed|shown|found|finds|suggest|suggests|suggested|"
-                         r"indicate|indicates|indicated|reveal|reveals|revealed)$")
+_TRAIL_VERB = re.compile(
+    r"\b(?:show|shows|showed|shown|found|finds|suggest|suggests|suggested|"
+    r"indicate|indicates|indicated|reveal|reveals|revealed)$"
+)
 _DOC_VERB = re.compile(
     r"\b(?P<verb>(?:has |have |had )?(?:found|finds|showed|shows|show|shown|suggests|suggested|"
     r"concluded|concludes|estimated|estimates|indicated|indicates))\b"
 )
-_DETERMINERS = {"a", "an", "the", "this", "these", "those", "its", "his", "her", "their", "our",
-                "my", "your", "mass", "some", "any", "no", "every", "each"}
+_DETERMINERS = {
+    "a",
+    "an",
+    "the",
+    "this",
+    "these",
+    "those",
+    "its",
+    "his",
+    "her",
+    "their",
+    "our",
+    "my",
+    "your",
+    "mass",
+    "some",
+    "any",
+    "no",
+    "every",
+    "each",
+}
 _ROLE = re.compile(
     r"\b(?:official|officials|spokes(?:man|woman|person)|minister|police|residents?|analysts?|"
     r"experts?|critics?|lawmakers?|legislators?|authorities|witnesses|researchers?|scientists?|"
@@ -99,7 +191,7 @@ _ROLE = re.compile(
     r"coach|players?|fans|neighbou?rs?|staff|employees|trader|traders|banks?|firm|firms)\b",
     re.IGNORECASE,
 )
-_OPEN_QUOTE = "“\"‘«„"
+_OPEN_QUOTE = '“"‘«„'
 
 
 @dataclass
@@ -116,8 +208,15 @@ class Attribution:
     texts: dict[str, str] = field(default_factory=dict)
 
 
-_KEEP_MULTIWORD = {"told reporters", "told journalists", "told a news conference",
-                   "told the newspaper", "pointed out", "made clear", "went on to say"}
+_KEEP_MULTIWORD = {
+    "told reporters",
+    "told journalists",
+    "told a news conference",
+    "told the newspaper",
+    "pointed out",
+    "made clear",
+    "went on to say",
+}
 
 
 def _cue_matches(text: str, offset: int) -> list[dict[str, Any]]:
@@ -135,27 +234,57 @@ def _cue_matches(text: str, offset: int) -> list[dict[str, Any]]:
             continue  # "the State Department", "Amina Said": a name, not a verb
         if m["lexicon"] == "reporting_verbs" and m["term"].lower().endswith("ing"):
             before = text[max(0, m["start"] - offset - 12) : m["start"] - offset].lower()
-            if not re.search(r"(?:,|\b(?:is|are|was|were|been|be|am|after|while|before|by))\s*$",
-                             before):
+            if not re.search(
+                r"(?:,|\b(?:is|are|was|were|been|be|am|after|while|before|by))\s*$", before
+            ):
                 continue  # "a travel warning", "the briefing": a noun, not a verb
         if m["lexicon"] == "attribution_phrases" and " " in m["term"]:
             # "the company said", "sources told": the phrase hides its verb; expose it too
             last = m["term"].rsplit(" ", 1)[1]
-            verb = next((x for x in matcher.entries.get(last.lower(), [])
-                         if x.lexicon == "reporting_verbs" and x.weight >= 0.6), None)
+            verb = next(
+                (
+                    x
+                    for x in matcher.entries.get(last.lower(), [])
+                    if x.lexicon == "reporting_verbs" and x.weight >= 0.6
+                ),
+                None,
+            )
             if verb is not None and not _LEAD_PHRASE.match(m["term"].lower()):
                 vstart = m["end"] - len(last)
-                out.append({"lexicon": "reporting_verbs", "kind": verb.kind,
-                            "weight": verb.weight, "term": last, "start": vstart,
-                            "end": m["end"]})
+                out.append(
+                    {
+                        "lexicon": "reporting_verbs",
+                        "kind": verb.kind,
+                        "weight": verb.weight,
+                        "term": last,
+                        "start": vstart,
+                        "end": m["end"],
+                    }
+                )
                 if m["kind"] != "anonymous":
                     continue
         if m["lexicon"] == "reporting_verbs" and " " in m["term"]:
             first = m["term"].split(" ", 1)[0]
-            entry = next((x for x in matcher.entries.get(first.lower().replace("’", "'"), [])
-                          if x.lexicon == "reporting_verbs"), None)
-            if m["term"].lower() not in _KEEP_MULTIWORD and entry is not None and entry.weight >= 0.6:
-                m = {**m, "term": first, "end": m["start"] + len(first), "weight": entry.weight, "kind": entry.kind}
+            entry = next(
+                (
+                    x
+                    for x in matcher.entries.get(first.lower().replace("’", "'"), [])
+                    if x.lexicon == "reporting_verbs"
+                ),
+                None,
+            )
+            if (
+                m["term"].lower() not in _KEEP_MULTIWORD
+                and entry is not None
+                and entry.weight >= 0.6
+            ):
+                m = {
+                    **m,
+                    "term": first,
+                    "end": m["start"] + len(first),
+                    "weight": entry.weight,
+                    "kind": entry.kind,
+                }
         if m["lexicon"] in ("reporting_verbs", "attribution_phrases") or (
             m["lexicon"] == "hedges" and m["kind"] == "distancing"
         ):
@@ -180,8 +309,16 @@ def _np_left(doc: str, sent_start: int, end: int) -> tuple[int, int] | None:
             head = _np_left(doc, sent_start, toks[commas[-1]][0])
             if head is not None:
                 appos = doc[toks[commas[-1]][1] : toks[-1][0]].strip()
-                if appos.split(" ", 1)[0].lower() in ("who", "which", "whose", "speaking",
-                                                      "citing", "according", "in", "on"):
+                if appos.split(" ", 1)[0].lower() in (
+                    "who",
+                    "which",
+                    "whose",
+                    "speaking",
+                    "citing",
+                    "according",
+                    "in",
+                    "on",
+                ):
                     return head
                 return head[0], toks[-1][0]
         return None
@@ -210,15 +347,20 @@ def _np_left(doc: str, sent_start: int, end: int) -> tuple[int, int] | None:
 def _np_right(doc: str, start: int, sent_end: int) -> tuple[int, int] | None:
     """The noun phrase starting at ``start`` up to a comma, period, verb-like boundary."""
     seg = doc[start:sent_end]
-    m = re.match(r"\s*([^,.;:“”\"()—–]+?)(?=\s*(?:[,.;:“”\"()—–]|\s(?:that|who|which|on|in|"
-                 r"as|after|said|says|told)\b|$))", seg)
+    m = re.match(
+        r"\s*([^,.;:“”\"()—–]+?)(?=\s*(?:[,.;:“”\"()—–]|\s(?:that|who|which|on|in|"
+        r"as|after|said|says|told)\b|$))",
+        seg,
+    )
     if not m or not m.group(1).strip():
         return None
     s = start + m.start(1)
     end = s + len(m.group(1).rstrip())
     # "said Maria Lopez, the mayor." — a short appositive that closes the sentence
-    tail = re.match(r",\s+(?:the|a|an|its|his|her|their)\s+[^,;:“”\"]{1,60}?(?=[.!?]?[\"”’]?\s*$)",
-                    doc[end:sent_end])
+    tail = re.match(
+        r",\s+(?:the|a|an|its|his|her|their)\s+[^,;:“”\"]{1,60}?(?=[.!?]?[\"”’]?\s*$)",
+        doc[end:sent_end],
+    )
     if tail:
         end += tail.end()
     return s, end
@@ -238,9 +380,31 @@ def _plausible_source(stext: str, inverted: bool, cue: dict[str, Any]) -> bool:
     return any(w[:1].isupper() for w in words) or bool(_ROLE.search(stext))
 
 
-_NAME_RUN = re.compile(r"(?:[A-Z][\w’'\-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]+|[A-Z]\.|de|van|von|al|bin|da|del|la))*")
-_NOT_NAME = {"The", "A", "An", "Its", "His", "Her", "Their", "Our", "This", "That", "These",
-             "Those", "One", "Two", "Some", "Many", "Several", "Most", "Officials", "Police"}
+_NAME_RUN = re.compile(
+    r"(?:[A-Z][\w’'\-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]+|[A-Z]\.|de|van|von|al|bin|da|del|la))*"
+)
+_NOT_NAME = {
+    "The",
+    "A",
+    "An",
+    "Its",
+    "His",
+    "Her",
+    "Their",
+    "Our",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "One",
+    "Two",
+    "Some",
+    "Many",
+    "Several",
+    "Most",
+    "Officials",
+    "Police",
+}
 
 
 def person_name(text: str) -> str | None:
@@ -260,8 +424,9 @@ def _source_type(text: str) -> str:
     if _ANON_HINT.search(text):
         return "anonymous"
     name = person_name(text)
-    if _TITLES.match(text.strip()) or (name and text.strip().startswith(name.split()[0])
-                                       and len(name.split()) >= 2):
+    if _TITLES.match(text.strip()) or (
+        name and text.strip().startswith(name.split()[0]) and len(name.split()) >= 2
+    ):
         return "person"
     if _DOC_WORDS.search(text):
         return "document"
@@ -388,8 +553,11 @@ def _extract_sentence(
             src = _np_right(doc, cue[1], e)
         elif _TRAIL_VERB.search(term):
             cue = (c["start"], c["end"])
-            src = _np_left(doc, s, c["start"]) if not term.startswith(("data", "figures",
-                                                                        "records", "polls")) else None
+            src = (
+                _np_left(doc, s, c["start"])
+                if not term.startswith(("data", "figures", "records", "polls"))
+                else None
+            )
             if src is None and term.split(" ", 1)[0] in ("data", "figures", "records", "polls"):
                 src = (c["start"], c["start"] + len(term.split(" ", 1)[0]))
         else:
@@ -400,8 +568,11 @@ def _extract_sentence(
             content = _strip_marks(doc, max(rest, key=lambda r: r[1] - r[0]))
         stext = doc[src[0] : src[1]] if src else ""
         kind = ["according_to"] + (["anonymous"] if _ANON_HINT.search(stext) else [])
-        add(Attribution(kind, "according_to", cue, src, content,
-                        _source_type(stext) if src else "none"))
+        add(
+            Attribution(
+                kind, "according_to", cue, src, content, _source_type(stext) if src else "none"
+            )
+        )
         used.update(range(c["start"], c["end"]))
 
     speech = [c for c in outside if c["lexicon"] == "reporting_verbs" and c["start"] not in used]
@@ -410,7 +581,11 @@ def _extract_sentence(
         inner = qe - 1
         while inner > qs and doc[inner - 1] in _CLOSE_QUOTE:
             inner -= 1  # “He told me ‘never again,’” — look past the inner closing mark
-        if qe < e and doc[qe - 1] in _CLOSE_QUOTE and doc[inner - 1 : inner] in (",", "?", "!", "—", "-", "…"):
+        if (
+            qe < e
+            and doc[qe - 1] in _CLOSE_QUOTE
+            and doc[inner - 1 : inner] in (",", "?", "!", "—", "-", "…")
+        ):
             after = [c for c in speech if qe <= c["start"] <= qe + 80]
             if after:
                 c = after[0]
@@ -419,29 +594,57 @@ def _extract_sentence(
                     src = src if src and src[0] >= qe else _np_right(doc, c["end"], e)
                 stext = doc[src[0] : src[1]] if src else ""
                 kind = ["direct_quote"] + (["anonymous"] if _ANON_HINT.search(stext) else [])
-                add(Attribution(kind, "quote_then_speaker", (c["start"], c["end"]), src,
-                                _strip_marks(doc, (qs, qe)), _source_type(stext) if src else "none"))
+                add(
+                    Attribution(
+                        kind,
+                        "quote_then_speaker",
+                        (c["start"], c["end"]),
+                        src,
+                        _strip_marks(doc, (qs, qe)),
+                        _source_type(stext) if src else "none",
+                    )
+                )
                 used.add(c["start"])
     # He said: “…”
     for qs, qe in qparts:
-        before = [c for c in speech if c["end"] <= qs and c["start"] not in used
-                  and re.fullmatch(r"[\s,:]*", doc[c["end"] : qs] if qs - c["end"] < 12 else "x")]
+        before = [
+            c
+            for c in speech
+            if c["end"] <= qs
+            and c["start"] not in used
+            and re.fullmatch(r"[\s,:]*", doc[c["end"] : qs] if qs - c["end"] < 12 else "x")
+        ]
         if before:
             c = before[-1]
             src = _np_left(doc, s, c["start"])
             stext = doc[src[0] : src[1]] if src else ""
             kind = ["direct_quote"] + (["anonymous"] if _ANON_HINT.search(stext) else [])
-            add(Attribution(kind, "speaker_colon_quote", (c["start"], c["end"]), src,
-                            _strip_marks(doc, (qs, qe)), _source_type(stext) if src else "none"))
+            add(
+                Attribution(
+                    kind,
+                    "speaker_colon_quote",
+                    (c["start"], c["end"]),
+                    src,
+                    _strip_marks(doc, (qs, qe)),
+                    _source_type(stext) if src else "none",
+                )
+            )
             used.add(c["start"])
     # Minister: prices will fall
     if is_first or (not atts and not speech):
         m = re.match(r"^([A-Z][^:“\"]{1,40}):\s+(\S.*)$", text)
         if m and is_first and not qparts:
             src = (s + m.start(1), s + m.end(1))
-            add(Attribution(["reported_speech"], "headline_colon",
-                            (s + m.end(1), s + m.end(1) + 1), src, (s + m.start(2), e),
-                            _source_type(m.group(1))))
+            add(
+                Attribution(
+                    ["reported_speech"],
+                    "headline_colon",
+                    (s + m.end(1), s + m.end(1) + 1),
+                    src,
+                    (s + m.start(2), e),
+                    _source_type(m.group(1)),
+                )
+            )
     # X said (that) ... — the strongest reporting verb first ("affirmed … and said" → said)
     for c in sorted(speech, key=lambda c: (-c["weight"], c["start"])):
         if c["start"] in used:
@@ -454,9 +657,15 @@ def _extract_sentence(
         if src is not None and not inverted:
             # "A senior official who asked not to be named because … said": the source is the
             # whole description, from the noun phrase before the anonymity clause
-            anon = [a for a in cues if a["lexicon"] == "attribution_phrases"
-                    and a["kind"] == "anonymous" and a["end"] <= src[0] + 1
-                    and a["start"] >= s and _ANON_HINT.search(a["term"])]
+            anon = [
+                a
+                for a in cues
+                if a["lexicon"] == "attribution_phrases"
+                and a["kind"] == "anonymous"
+                and a["end"] <= src[0] + 1
+                and a["start"] >= s
+                and _ANON_HINT.search(a["term"])
+            ]
             if anon:
                 head = _np_left(doc, s, anon[0]["start"])
                 if head is not None:
@@ -465,7 +674,10 @@ def _extract_sentence(
         if not _plausible_source(stext, inverted, c):
             continue
         content_start = c["end"]
-        m = re.match(r"\s*(?:on \w+\s*|in a statement\s*|to reporters\s*|,\s*)*(?:that\s+)?", doc[content_start:e])
+        m = re.match(
+            r"\s*(?:on \w+\s*|in a statement\s*|to reporters\s*|,\s*)*(?:that\s+)?",
+            doc[content_start:e],
+        )
         content_start += m.end() if m else 0
         content = _strip_marks(doc, (content_start, e)) if content_start < e else None
         in_q = any(qs <= c["start"] < qe for qs, qe in qparts)
@@ -491,8 +703,10 @@ def _extract_sentence(
                 add(Attribution(["according_to"], "document_verb", cue, src, content, "document"))
     # anonymous phrase without a verb we used
     for c in outside:
-        if c["lexicon"] == "attribution_phrases" and c["kind"] == "anonymous" and not any(
-            a.source and a.source[0] <= c["start"] < a.source[1] for a in atts
+        if (
+            c["lexicon"] == "attribution_phrases"
+            and c["kind"] == "anonymous"
+            and not any(a.source and a.source[0] <= c["start"] < a.source[1] for a in atts)
         ):
             if atts:
                 atts[0].kind = sorted(set(atts[0].kind) | {"anonymous"})
@@ -500,13 +714,29 @@ def _extract_sentence(
                     atts[0].source = (c["start"], c["end"])
                 atts[0].source_type = "anonymous"
             else:
-                add(Attribution(["anonymous"], "anonymous_phrase", (c["start"], c["end"]),
-                                (c["start"], c["end"]), None, "anonymous"))
+                add(
+                    Attribution(
+                        ["anonymous"],
+                        "anonymous_phrase",
+                        (c["start"], c["end"]),
+                        (c["start"], c["end"]),
+                        None,
+                        "anonymous",
+                    )
+                )
     # reportedly / allegedly / is said to
     for c in outside:
         if c["lexicon"] == "hedges" and c["weight"] >= 0.5:
-            add(Attribution(["hedged"], "hedge", (c["start"], c["end"]), None,
-                            _strip_marks(doc, (s, e)), "none"))
+            add(
+                Attribution(
+                    ["hedged"],
+                    "hedge",
+                    (c["start"], c["end"]),
+                    None,
+                    _strip_marks(doc, (s, e)),
+                    "none",
+                )
+            )
             break
     return atts
 
@@ -523,7 +753,12 @@ def _follow_quotes(
         if len(inside) < 2:
             continue
         speaker = next(
-            (a for i in inside for a in out[i] if a.source is not None and "direct_quote" in a.kind),
+            (
+                a
+                for i in inside
+                for a in out[i]
+                if a.source is not None and "direct_quote" in a.kind
+            ),
             None,
         )
         if speaker is None and inside[-1] + 1 < len(sentences):

@@ -130,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"biaskit {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress or info logs")
+    parser.add_argument(
+        "--quiet", "-q", dest="global_quiet", action="store_true", help="no progress or info logs"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -158,7 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO,
+        level=logging.DEBUG
+        if args.debug
+        else logging.WARNING
+        if args.global_quiet
+        else logging.INFO,
         format="biaskit: %(message)s",
         stream=sys.stderr,
     )
@@ -217,29 +223,45 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             _write(json.dumps(_jsonable(rec), ensure_ascii=False))
     elif args.format == "csv":
         flat = table.copy()
-        for col in ("attribution_kind", "framing_kind", "quoted_framing_kind", "evidence",
-                    "kind_proba"):
+        for col in (
+            "attribution_kind",
+            "framing_kind",
+            "quoted_framing_kind",
+            "evidence",
+            "kind_proba",
+        ):
             flat[col] = flat[col].map(lambda v: json.dumps(_jsonable(v), ensure_ascii=False))
         flat.to_csv(sys.stdout, index=False)
     elif args.attributions:
         for _, row in table[table["attribution"]].iterrows():
-            content = (text[int(row["content_start"]) : int(row["content_end"])]
-                       if row["content_start"] is not None and not _isna(row["content_start"])
-                       else "")
-            _write(f"[{row['sent_id']}] {row['source'] or '(no source)'} → {row['cue'] or '?'} → "
-                   f"“{_short(content, 90)}”")
-            _write(f"      kind: {', '.join(row['attribution_kind'])}; source type: "
-                   f"{row['source_type'] or 'none'}"
-                   + (f"; entity: {row['source_entity']}" if row["source_entity"] else ""))
+            content = (
+                text[int(row["content_start"]) : int(row["content_end"])]
+                if row["content_start"] is not None and not _isna(row["content_start"])
+                else ""
+            )
+            _write(
+                f"[{row['sent_id']}] {row['source'] or '(no source)'} → {row['cue'] or '?'} → "
+                f"“{_short(content, 90)}”"
+            )
+            _write(
+                f"      kind: {', '.join(row['attribution_kind'])}; source type: "
+                f"{row['source_type'] or 'none'}"
+                + (f"; entity: {row['source_entity']}" if row["source_entity"] else "")
+            )
     else:
         for _, row in table.iterrows():
             _write(f"[{row['sent_id']}] {_short(' '.join(row['text'].split()), 110)}")
             _write(f"      {_fmt_tags(row)}")
             if row["attribution"] and (row["source"] or row["cue"]):
-                _write(f"      source: {row['source'] or '-'} | cue: {row['cue'] or '-'} | "
-                       f"type: {row['source_type'] or '-'}")
-            terms = [f"{e['term']} ({e['rule'].split(':', 1)[-1]})" for e in row["evidence"]
-                     if e.get("start") is not None and e["rule"].startswith("lexicon")]
+                _write(
+                    f"      source: {row['source'] or '-'} | cue: {row['cue'] or '-'} | "
+                    f"type: {row['source_type'] or '-'}"
+                )
+            terms = [
+                f"{e['term']} ({e['rule'].split(':', 1)[-1]})"
+                for e in row["evidence"]
+                if e.get("start") is not None and e["rule"].startswith("lexicon")
+            ]
             if terms:
                 _write(f"      evidence: {'; '.join(dict.fromkeys(terms))}")
     return 0
@@ -280,8 +302,12 @@ def _jsonable(v: Any) -> Any:
 
 
 def _mapping(args: argparse.Namespace) -> dict[str, Any]:
-    return {"text_col": args.text_col, "label_col": args.label_col, "positive": args.positive,
-            "tag": args.tag}
+    return {
+        "text_col": args.text_col,
+        "label_col": args.label_col,
+        "positive": args.positive,
+        "tag": args.tag,
+    }
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -289,8 +315,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     mapping = _mapping(args) if args.data else {}
     _, card = train_model(
-        args.corpus, data=args.data, out=args.out, random_state=args.random_state,
-        baselines=not args.no_baselines, name=args.name, **mapping,
+        args.corpus,
+        data=args.data,
+        out=args.out,
+        random_state=args.random_state,
+        baselines=not args.no_baselines,
+        name=args.name,
+        **mapping,
     )
     _print_metrics(card["metrics"])
     _write(f"model written to {args.out} (card: {Path(args.out).with_suffix('').name}.card.json)")
@@ -301,8 +332,10 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     for split, m in metrics.items():
         _write(f"{split}: macro-F1 {m['macro_f1']:.3f}")
         for lab, x in m["labels"].items():
-            _write(f"  {lab:16s} P {x['precision']:.3f}  R {x['recall']:.3f}  F1 {x['f1']:.3f}  "
-                   f"n+ {x['support']:5d}  ECE {x['ece']:.3f}")
+            _write(
+                f"  {lab:16s} P {x['precision']:.3f}  R {x['recall']:.3f}  F1 {x['f1']:.3f}  "
+                f"n+ {x['support']:5d}  ECE {x['ece']:.3f}"
+            )
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -337,8 +370,10 @@ def _brat_summary(result: dict[str, Any]) -> str:
     lines = [f"{k}: {v}" for k, v in result.items() if not isinstance(v, (dict, list))]
     for k, v in result.items():
         if isinstance(v, dict):
-            lines.append(f"{k}: " + ", ".join(f"{a}={b}" for a, b in v.items()
-                                               if not isinstance(b, (dict, list))))
+            lines.append(
+                f"{k}: "
+                + ", ".join(f"{a}={b}" for a, b in v.items() if not isinstance(b, (dict, list)))
+            )
     return "\n".join(lines)
 
 
@@ -349,7 +384,9 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
         problems = corpus.validate(args.corpus)
         for p in problems:
             sys.stderr.write(p + "\n")
-        _write(f"{len(corpus.article_files(args.corpus))} article file(s), {len(problems)} problem(s)")
+        _write(
+            f"{len(corpus.article_files(args.corpus))} article file(s), {len(problems)} problem(s)"
+        )
         return 1 if problems else 0
     if args.action == "build":
         for p in corpus.build(args.corpus):
@@ -361,13 +398,20 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
 
 def _register_analysis(sub: Any) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser("analyze", help="tag each sentence of an article (biaskit.analyze)",
-                       description="Tag every sentence for claims, attributions and framing, "
-                       "with evidence.", epilog=EXIT_CODES, formatter_class=fmt)
+    p = sub.add_parser(
+        "analyze",
+        help="tag each sentence of an article (biaskit.analyze)",
+        description="Tag every sentence for claims, attributions and framing, with evidence.",
+        epilog=EXIT_CODES,
+        formatter_class=fmt,
+    )
     p.add_argument("file", help="text file, or '-' for stdin")
     p.add_argument("--format", choices=["text", "jsonl", "csv"], default="text")
-    p.add_argument("--attributions", action="store_true",
-                   help="show source → cue → content for each attributed sentence")
+    p.add_argument(
+        "--attributions",
+        action="store_true",
+        help="show source → cue → content for each attributed sentence",
+    )
     p.add_argument("--html", metavar="OUT", help="also write a highlighted HTML view")
     p.add_argument("--model", help=".skops model file (default: the shipped model)")
     p.add_argument("--outlet", default=None)
@@ -381,9 +425,14 @@ def _register_analysis(sub: Any) -> None:
         q.add_argument("--positive", default=None, help="value of --label-col that means present")
         q.add_argument("--tag", default=None, help="which label --positive marks (e.g. framing)")
 
-    p = sub.add_parser("train", help="train a model (biaskit.train.train_model)",
-                       description="Train deterministically on the corpus or a labelled file; "
-                       "writes MODEL.skops and its card.", epilog=EXIT_CODES, formatter_class=fmt)
+    p = sub.add_parser(
+        "train",
+        help="train a model (biaskit.train.train_model)",
+        description="Train deterministically on the corpus or a labelled file; "
+        "writes MODEL.skops and its card.",
+        epilog=EXIT_CODES,
+        formatter_class=fmt,
+    )
     p.add_argument("--corpus", default="corpora")
     p.add_argument("--data", help="labelled CSV/TSV/JSONL with a split column (train/dev/test)")
     p.add_argument("--out", default="model.skops")
@@ -393,10 +442,14 @@ def _register_analysis(sub: Any) -> None:
     mapping_flags(p)
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser("evaluate", help="evaluate a model on labelled data",
-                       description="Per-label P/R/F1, macro-F1, confusion and calibration on the "
-                       "corpus, a labelled CSV/TSV/JSONL, or a BRAT attribution directory.",
-                       epilog=EXIT_CODES, formatter_class=fmt)
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate a model on labelled data",
+        description="Per-label P/R/F1, macro-F1, confusion and calibration on the "
+        "corpus, a labelled CSV/TSV/JSONL, or a BRAT attribution directory.",
+        epilog=EXIT_CODES,
+        formatter_class=fmt,
+    )
     p.add_argument("--model", default=None)
     p.add_argument("--data", help="labelled file or BRAT directory (default: the corpus)")
     p.add_argument("--corpus", default="corpora")
@@ -405,14 +458,204 @@ def _register_analysis(sub: Any) -> None:
     mapping_flags(p)
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("corpus", help="validate, build or summarise the annotated corpus",
-                       epilog=EXIT_CODES, formatter_class=fmt)
+    p = sub.add_parser(
+        "corpus",
+        help="validate, build or summarise the annotated corpus",
+        epilog=EXIT_CODES,
+        formatter_class=fmt,
+    )
     p.add_argument("action", choices=["validate", "build", "stats"])
     p.add_argument("corpus", nargs="?", default="corpora")
     p.set_defaults(func=_cmd_corpus)
 
 
 _EXTRA_COMMANDS.append(_register_analysis)
+
+
+# ------------------------------------------------------------------ score / compare / report
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from biaskit.batch import ScoreOptions, score
+
+    opts = ScoreOptions(
+        id_col=args.id_col,
+        text_col=args.text_col,
+        outlet_col=args.outlet_col,
+        title_col=args.title_col,
+        date_col=args.date_col,
+        encoding=args.encoding,
+        jobs=args.jobs,
+        chunk_size=args.chunk_size,
+        engine=args.engine,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        format=args.format,
+        quiet=args.quiet or args.global_quiet,
+        model=args.model,
+    )
+    inputs = args.inputs if len(args.inputs) > 1 else args.inputs[0]
+    result = score(inputs, args.out, opts)
+    _write(
+        f"rows read {result.rows_read} = scored {result.articles_scored} + errors "
+        f"{result.errors}; {result.sentences} sentences in {result.seconds:.1f}s "
+        f"-> {result.out_dir}"
+    )
+    if result.errors:
+        _write(
+            f"see {result.files.get('errors', Path(result.out_dir) / 'errors.jsonl')} "
+            "for the rows that could not be scored"
+        )
+    return 0
+
+
+def _load_scores(path: str) -> Any:
+    import pandas as pd
+
+    p = Path(path)
+    if p.is_dir():
+        for name in ("sentences.parquet", "sentences.csv"):
+            if (p / name).exists():
+                p = p / name
+                break
+        else:
+            raise InputError(
+                "no sentences.parquet or sentences.csv (run `biaskit score` first)", path=path
+            )
+    if not p.exists():
+        raise InputError("scores not found", path=path)
+    if p.suffix == ".parquet":
+        return pd.read_parquet(p)
+    table = pd.read_csv(p)
+    for col in ("attribution_kind", "framing_kind", "quoted_framing_kind", "evidence"):
+        if col in table:
+            table[col] = table[col].map(lambda v: json.loads(v) if isinstance(v, str) else [])
+    return table
+
+
+def _compare_options(args: argparse.Namespace) -> Any:
+    from biaskit.comparison import CompareOptions
+
+    return CompareOptions(
+        by=args.by,
+        metrics=args.metrics.split(",") if args.metrics else None,
+        strata=args.strata,
+        n_boot=args.n_boot,
+        ci=args.ci,
+        alpha=args.alpha,
+        correction=args.correction,
+        random_state=args.random_state,
+        min_articles=args.min_articles,
+    )
+
+
+def _run_info(path: str) -> tuple[Any, Any]:
+    p = Path(path)
+    run = json.loads((p / "run.json").read_text("utf-8")) if (p / "run.json").exists() else None
+    card = None
+    if run and isinstance(run.get("model"), dict):
+        card = run["model"].get("card")
+    if card is None:
+        try:
+            from biaskit.persist import load_model
+
+            card = load_model().card
+        except BiaskitError:
+            card = None
+    return run, card
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from biaskit.report import write_tables
+
+    table = _load_scores(args.scores)
+    files = write_tables(
+        table, args.out, options=_compare_options(args), figures=not args.no_figures
+    )
+    for name, path in files.items():
+        _write(f"{name}: {path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from biaskit.report import write_report
+
+    table = _load_scores(args.scores)
+    run, card = _run_info(args.scores) if Path(args.scores).is_dir() else (None, None)
+    path = write_report(
+        table, args.out, run_info=run, model_card=card, options=_compare_options(args)
+    )
+    _write(f"report written to {path}")
+    return 0
+
+
+def _register_batch(sub: Any) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "score",
+        help="score a whole corpus in parallel (biaskit.score)",
+        description="Batch scoring: JSONL, CSV/TSV, parquet, or directories of "
+        ".txt/.html files ('-' for JSONL on stdin). Writes sentences, articles, "
+        "errors.jsonl and run.json into OUT; resumable.",
+        epilog=EXIT_CODES,
+        formatter_class=fmt,
+    )
+    p.add_argument("inputs", nargs="+", help="input files or directories, or '-'")
+    p.add_argument("-o", "--out", required=True, help="output directory")
+    for flag, default in (
+        ("--id-col", "doc_id"),
+        ("--text-col", "text"),
+        ("--outlet-col", "outlet"),
+        ("--title-col", "title"),
+        ("--date-col", "published"),
+    ):
+        p.add_argument(flag, default=default)
+    p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--chunk-size", type=int, default=500)
+    p.add_argument("--engine", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", default=None, help="dask scheduler address")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    p.add_argument("--model", default=None)
+    p.add_argument("--quiet", "-q", dest="quiet", action="store_true")
+    p.set_defaults(func=_cmd_score)
+
+    def compare_flags(q: Any) -> None:
+        q.add_argument("scores", help="output directory of `biaskit score` (or a sentences file)")
+        q.add_argument("-o", "--out", required=True)
+        q.add_argument("--by", default="outlet")
+        q.add_argument("--metrics", default=None, help="comma-separated metric names")
+        q.add_argument("--strata", default=None, help="column to stratify by (topic, week…)")
+        q.add_argument("--n-boot", type=int, default=2000)
+        q.add_argument("--ci", choices=["percentile", "bca"], default="percentile")
+        q.add_argument("--alpha", type=float, default=0.05)
+        q.add_argument("--correction", choices=["holm", "bh"], default="holm")
+        q.add_argument("--random-state", type=int, default=0)
+        q.add_argument("--min-articles", type=int, default=20)
+
+    p = sub.add_parser(
+        "compare",
+        help="per-outlet rates with CIs and corrected pairwise tests",
+        epilog=EXIT_CODES,
+        formatter_class=fmt,
+    )
+    compare_flags(p)
+    p.add_argument("--no-figures", action="store_true")
+    p.set_defaults(func=_cmd_compare)
+    p = sub.add_parser(
+        "report",
+        help="one self-contained HTML report of a scored corpus",
+        epilog=EXIT_CODES,
+        formatter_class=fmt,
+    )
+    compare_flags(p)
+    p.set_defaults(func=_cmd_report)
+
+
+_EXTRA_COMMANDS.append(_register_batch)
 
 
 if __name__ == "__main__":  # pragma: no cover

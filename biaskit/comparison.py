@@ -27,12 +27,20 @@ Differences between outlets
 ---------------------------
 For every pair of outlets and every metric, :func:`pairwise` reports the
 difference, a bootstrap interval of the difference (from the two outlets'
-independent resamples), a two-sided p-value — by default from a
-**permutation test** of article labels (the two outlets' articles are pooled
-and relabelled at random ``n_perm`` times), or from the bootstrap distribution
-— adjusted across all tests of the table by Holm (default) or
-Benjamini–Hochberg, and an effect size (Cohen's h for proportions, Cohen's d
-for per-article means, else the log ratio).
+independent resamples), a two-sided p-value, adjusted across all tests of the
+table by Holm (default) or Benjamini–Hochberg, and an effect size (Cohen's h
+for proportions, Cohen's d for per-article means, else the log ratio).
+
+The p-value comes by default from a **permutation test** of article labels:
+the two outlets' articles are pooled and relabelled at random ``n_perm``
+times (one 0/1 label matrix, so again one matrix product). A Monte Carlo
+p-value cannot go below ``1/(n_perm + 1)``, which after a correction over
+hundreds of tests would hide every difference; so when fewer than 10
+permutations are as extreme as the observed difference, the p-value is taken
+from a normal distribution with the permutation distribution's mean and SD
+(at ``alpha = 0.05`` the Monte Carlo value still decides). ``test="bootstrap"``
+instead divides the difference by its bootstrap standard error (normal
+reference) — no extra cost, for very large corpora.
 
 Stratified comparison
 ---------------------
@@ -40,9 +48,12 @@ Outlets cover different stories, and rates differ by story. With
 ``strata="topic"`` (any per-article column: topic, ISO week, ...) each
 outlet's rate is computed per stratum and then averaged with **common
 weights**: the pooled share of (non-promo) sentences of each stratum, over
-the strata that *every* compared outlet covers (direct standardization).
-Articles in other strata are left out (and said so in ``warning``). Resampling
-and permutation happen within outlet × stratum. When an outlet's rate is
+the strata that *every* compared outlet covers with at least
+:data:`MIN_STRATUM_ARTICLES` (2) articles — with one article, resampling within
+the stratum would show no variance (direct standardization). Articles in other
+strata are left out (and said so in ``warning``). Resampling and permutation
+happen within outlet × stratum; strata where an outlet has fewer than 5
+articles make its interval optimistic, and the row says so. When an outlet's rate is
 undefined in a stratum (no claims, say), its weights are renormalised over the
 remaining common strata and the row says so.
 
@@ -135,6 +146,15 @@ OUTLET_TABLE_COLUMNS: tuple[str, ...] = (*OUTLET_COLUMNS, "method", "warning")
 _MAX_BLOCK = 1 << 16
 # Largest permutation label matrix (permutations × articles) built at once.
 _PERM_BLOCK = 1 << 21
+# A stratum is "covered" by a group with at least this many articles: with one
+# article, resampling within the stratum has no variance to show.
+MIN_STRATUM_ARTICLES = 2
+# Groups with fewer articles than this in a common stratum get a warning: the
+# within-stratum bootstrap underestimates variance by (n - 1) / n.
+_SMALL_STRATUM = 5
+# Permutation p-values resting on fewer exceedances than this are refined with
+# a normal approximation of the permutation distribution (see _perm_test).
+_TAIL_EXCEEDANCES = 10
 
 
 # --------------------------------------------------------------------------- metrics
@@ -729,7 +749,6 @@ class _Cell:
     boot: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     jack_sum2: np.ndarray = field(default_factory=lambda: np.empty(0))
     jack_sum3: np.ndarray = field(default_factory=lambda: np.empty(0))
-    influence: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
 
 
 @dataclass
@@ -807,22 +826,26 @@ def _prepare(table: pd.DataFrame, options: CompareOptions) -> _Prepared:
     den = np.empty_like(num)
     for j, metric in enumerate(metrics):
         num[:, j], den[:, j] = metric.article_values(arts)
-    sentences = (arts["n_sentences"].to_numpy(dtype=np.float64)
-                 if "n_sentences" in arts.columns else np.ones(len(arts)))
+    # a hand-built article table may lack n_sentences: then strata are weighted
+    # by articles and the outlet table's n_sentences is missing (<NA>)
+    has_sentences = "n_sentences" in arts.columns
+    sentences = (arts["n_sentences"].to_numpy(dtype=np.float64) if has_sentences
+                 else np.zeros(len(arts)))
 
     group_codes, group_labels = pd.factorize(arts[options.by].astype(object), sort=False)
     order = sorted(range(len(group_labels)), key=lambda i: str(group_labels[i]))
     if options.strata:
         strat_codes, strat_labels = pd.factorize(arts[options.strata].astype(object), sort=False)
-        present = np.zeros((len(group_labels), len(strat_labels)), dtype=bool)
-        present[group_codes, strat_codes] = True
+        cell_n = np.zeros((len(group_labels), len(strat_labels)), dtype=np.int64)
+        np.add.at(cell_n, (group_codes, strat_codes), 1)
         common_codes = [s for s in sorted(range(len(strat_labels)),
                                           key=lambda s: str(strat_labels[s]))
-                        if present[:, s].all()]
+                        if cell_n[:, s].min() >= MIN_STRATUM_ARTICLES]
         if not common_codes:
             raise InputError(
                 f"strata={options.strata!r}: no stratum is covered by every "
-                f"{options.by} ({len(group_labels)} groups, {len(strat_labels)} strata); "
+                f"{options.by} with at least {MIN_STRATUM_ARTICLES} articles "
+                f"({len(group_labels)} groups, {len(strat_labels)} strata); "
                 "compare fewer groups or use coarser strata"
             )
         in_common = np.isin(strat_codes, common_codes)
@@ -877,11 +900,13 @@ def _bootstrap_cell(prep: _Prepared, group: _Group, cell: _Cell) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns → NaN
             centre = np.nanmean(jack, axis=0)
-        cell.influence = (n - 1) / n * (centre - jack)  # NaN where undefined
+        # influence of each article, scaled for the multi-sample acceleration
+        # (Efron & Tibshirani 1993, ch. 14): U_i / n = (n - 1) / n * (mean - jack_i)
+        influence = (n - 1) / n * (centre - jack)  # NaN where undefined
     else:
-        cell.influence = np.full((n, m), np.nan)
-    cell.jack_sum2 = np.nansum(cell.influence**2, axis=0)
-    cell.jack_sum3 = np.nansum(cell.influence**3, axis=0)
+        influence = np.full((n, m), np.nan)
+    cell.jack_sum2 = np.nansum(influence**2, axis=0)
+    cell.jack_sum3 = np.nansum(influence**3, axis=0)
 
 
 def _bootstrap_group(prep: _Prepared, group: _Group) -> None:
@@ -934,6 +959,11 @@ def _outlet_warning(prep: _Prepared, group: _Group, j: int, n_articles: int) -> 
         if group.undefined_strata[j]:
             notes.append(f"rate undefined in {int(group.undefined_strata[j])} of "
                          f"{group.n_common} common strata; weights renormalised")
+    if opts.strata:
+        small = sum(len(c.idx) < _SMALL_STRATUM for c in group.cells[: group.n_common])
+        if small:
+            notes.append(f"{small} of {group.n_common} common strata have fewer than "
+                         f"{_SMALL_STRATUM} of its articles: interval may be too narrow")
     if group.n_excluded:
         notes.append(f"{group.n_excluded} article(s) outside the common strata excluded")
     return "; ".join(notes) if notes else None
@@ -989,7 +1019,11 @@ def _outlet_table(prep: _Prepared) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=columns)
     order = {m.name: i for i, m in enumerate(prep.metrics)}
     out = out.sort_values("metric", key=lambda s: s.map(order), kind="stable")
-    out = out.reset_index(drop=True).astype({"n_articles": "int64", "n_sentences": "int64"})
+    has_sentences = "n_sentences" in prep.articles.columns
+    out = out.reset_index(drop=True).astype(
+        {"n_articles": "int64", "n_sentences": "int64" if has_sentences else "Int64"})
+    if not has_sentences:
+        out["n_sentences"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["warning"] = out["warning"].astype(object).where(out["warning"].notna(), None)
     return out
 
@@ -1039,6 +1073,8 @@ def _perm_test(prep: _Prepared, a: _Group, b: _Group) -> np.ndarray:
     n_perm = opts.n_perm
     extreme = np.zeros(m)
     valid = np.zeros(m)
+    total = np.zeros(m)
+    total_sq = np.zeros(m)
     tol = 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(observed)))
     pooled = []
     for ca, cb in zip(a.cells[: a.n_common], b.cells[: b.n_common], strict=True):
@@ -1059,9 +1095,22 @@ def _perm_test(prep: _Prepared, a: _Group, b: _Group) -> np.ndarray:
                 - _standardize(np.stack(rates_b), prep.weights))
         ok = ~np.isnan(stat)
         valid += ok.sum(axis=0)
+        filled = np.where(ok, stat, 0.0)
+        total += filled.sum(axis=0)
+        total_sq += (filled**2).sum(axis=0)
         with np.errstate(invalid="ignore"):
             extreme += (ok & (np.abs(stat) >= np.abs(observed) - tol)).sum(axis=0)
     p_values = (1.0 + extreme) / (1.0 + valid)
+    # Far in the tail a Monte Carlo p-value is only "< 1/(n_perm+1)"; over many
+    # tests that floor would hide every difference. There, use the normal
+    # distribution with the permutation distribution's mean and SD instead.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / valid
+        sd = np.sqrt(np.maximum(total_sq / valid - mean**2, 0.0) * valid / (valid - 1))
+        obs = np.abs(observed)
+        tail = ndtr((-obs - mean) / sd) + ndtr((mean - obs) / sd)
+    refine = (extreme < _TAIL_EXCEEDANCES) & (sd > 0) & (valid > 1)
+    p_values = np.where(refine, tail, p_values)
     return np.where(np.isnan(observed), np.nan, np.minimum(p_values, 1.0))
 
 
@@ -1156,20 +1205,6 @@ def _pairwise_table(prep: _Prepared, outlet_table: pd.DataFrame) -> pd.DataFrame
     out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(dtype=np.float64),
                                        opts.correction)
     out["significant"] = (out["p_adjusted"] < opts.alpha).fillna(False).astype(bool)
-    if opts.test == "permutation" and len(out):
-        # Monte Carlo p-values cannot go below 1/(n_perm+1); with many tests that
-        # floor can make significance unreachable, which the row must say.
-        floor = 1.0 / (opts.n_perm + 1)
-        at_floor = (out["p_value"] <= floor * (1 + 1e-9)) & ~out["significant"]
-        if at_floor.any():
-            note = (f"p-value at the permutation floor 1/(n_perm+1)={floor:.2g}; after "
-                    f"{'Holm' if opts.correction == 'holm' else 'BH'} over {len(out)} tests it "
-                    "cannot reach significance: raise n_perm or use test='bootstrap'")
-            out["warning"] = [
-                (f"{w}; {note}" if isinstance(w, str) else note) if flag else w
-                for w, flag in zip(out["warning"], at_floor, strict=True)]
-            logger.warning("%d pairwise test(s) at the permutation p-value floor: %s",
-                           int(at_floor.sum()), note)
     out = out.astype({"n_articles_a": "int64", "n_articles_b": "int64"})
     out["warning"] = out["warning"].astype(object).where(out["warning"].notna(), None)
     return out
@@ -1178,8 +1213,9 @@ def _pairwise_table(prep: _Prepared, outlet_table: pd.DataFrame) -> pd.DataFrame
 def _pair_method(prep: _Prepared, metric: Metric, n_tests: int) -> str:
     opts = prep.options
     test = (f"permutation test of article labels (n_perm={opts.n_perm}"
-            f"{', within strata' if opts.strata else ''})"
-            if opts.test == "permutation" else "bootstrap test")
+            f"{', within strata' if opts.strata else ''}; normal tail below "
+            f"{_TAIL_EXCEEDANCES} exceedances)"
+            if opts.test == "permutation" else "bootstrap test (normal, bootstrap SE)")
     correction = "Holm" if opts.correction == "holm" else "Benjamini-Hochberg"
     std = f", standardized over {opts.strata}" if opts.strata else ""
     return (f"difference of {_estimator_label(metric)}s{std}; bootstrap {opts.ci} interval "

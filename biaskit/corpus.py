@@ -498,7 +498,9 @@ def article_files(corpus_dir: str | Path) -> list[Path]:
     return sorted(root.glob("*/*.txt"))
 
 
-def read_corpus(corpus_dir: str | Path = "corpora", *, skip_invalid: bool = False) -> list[GoldArticle]:
+def read_corpus(
+    corpus_dir: str | Path = "corpora", *, skip_invalid: bool = False
+) -> list[GoldArticle]:
     """Parse and validate every article of the corpus.
 
     Parameters

@@ -32,9 +32,13 @@ def _trim(span: dict[str, Any]) -> tuple[int, int]:
 def _prf(tp_p: int, n_pred: int, tp_g: int, n_gold: int) -> dict[str, float]:
     p = tp_p / n_pred if n_pred else 0.0
     r = tp_g / n_gold if n_gold else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4),
-            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "n_pred": n_pred, "n_gold": n_gold}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "n_pred": n_pred,
+        "n_gold": n_gold,
+    }
 
 
 def span_scores(
@@ -91,25 +95,34 @@ def attribution_span_report(pred: Any, gold: Any) -> dict[str, Any]:
     roles = {"source": [], "cue": [], "content": []}
     kind_ok = kind_n = st_ok = st_n = 0
     for p_atts, g_atts, p_kinds, g_kinds, (s, e) in zip(
-        pred["attributions"], gold["gold_attributions"], pred["attribution_kind"],
-        gold["gold_attribution_kind"], zip(gold["start"], gold["end"], strict=True), strict=True,
+        pred["attributions"],
+        gold["gold_attributions"],
+        pred["attribution_kind"],
+        gold["gold_attribution_kind"],
+        zip(gold["start"], gold["end"], strict=True),
+        strict=True,
     ):
         p_atts = list(p_atts) if p_atts is not None else []
         g_atts = list(g_atts) if g_atts is not None else []
 
-        def inside(span: dict[str, Any] | None) -> dict[str, Any] | None:
+        def inside(
+            span: dict[str, Any] | None, s: int = s, e: int = e
+        ) -> dict[str, Any] | None:
             # only spans located in this sentence count (continuations point elsewhere)
             return span if span and s <= span["start"] < e else None
 
         for role in roles:
-            roles[role].append(([inside(a.get(role)) for a in p_atts],
-                                [inside(a.get(role)) for a in g_atts]))
+            roles[role].append(
+                ([inside(a.get(role)) for a in p_atts], [inside(a.get(role)) for a in g_atts])
+            )
         if g_atts:
             kind_n += 1
             kind_ok += set(p_kinds if p_kinds is not None else []) == set(g_kinds)
             if p_atts and g_atts[0].get("source") and p_atts[0].get("source"):
                 ps, gs = p_atts[0]["source"], g_atts[0]["source"]
-                if _tokens(ps["start"], ps["end"], ps["text"]) & _tokens(gs["start"], gs["end"], gs["text"]):
+                if _tokens(ps["start"], ps["end"], ps["text"]) & _tokens(
+                    gs["start"], gs["end"], gs["text"]
+                ):
                     st_n += 1
                     st_ok += p_atts[0].get("source_type") == g_atts[0].get("stype")
     out: dict[str, Any] = {role: span_scores(pairs) for role, pairs in roles.items()}

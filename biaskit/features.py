@@ -18,6 +18,7 @@ Every column has a readable name (``get_feature_names_out``) that evidence uses.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -47,11 +48,38 @@ _HEADLINE_COLON = re.compile(r"^[^:“\"]{2,40}:\s")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 
 
-def _speech_verbs() -> str:
+_AFTER_QUOTE = re.compile(r"[,?!…—][\"”’']\s+((?:[\w.’'-]+\s+){0,6}[\w’'-]+)")
+_OPENING_AFTER_PUNCT = re.compile(r"[:,]\s*[\"“]")
+_WORDS = re.compile(r"[\w’'-]+")
+
+
+@lru_cache(maxsize=1)
+def _speech_verbs() -> frozenset[str]:
     lex = load_lexicon("reporting_verbs")
-    keys = lex.loc[lex["kind"].isin(["speech", "loaded_speech", "written"]) & (lex["weight"] >= 0.6), "key"]
-    words = sorted({k for k in keys if " " not in k}, key=len, reverse=True)
-    return "|".join(re.escape(w) for w in words) or "said"
+    keys = lex.loc[
+        lex["kind"].isin(["speech", "loaded_speech", "written"]) & (lex["weight"] >= 0.6), "key"
+    ]
+    return frozenset(k for k in keys if " " not in k)
+
+
+def _has_verb(pattern: re.Pattern[str], text: str, verbs: frozenset[str]) -> float:
+    """Return 1.0 when a speech verb is among the words the pattern captures.
+
+    Set lookups, not an alternation of hundreds of verbs in the regex (which backtracks).
+    """
+    for m in pattern.finditer(text):
+        if any(w.lower().replace("’", "'") in verbs for w in _WORDS.findall(m.group(1))):
+            return 1.0
+    return 0.0
+
+
+def _verb_before_quote(text: str, verbs: frozenset[str]) -> float:
+    """1.0 when one of the six words before ``: “`` or ``, “`` is a speech verb."""
+    for m in _OPENING_AFTER_PUNCT.finditer(text):
+        words = _WORDS.findall(text[max(0, m.start() - 60) : m.start()])[-6:]
+        if any(w.lower().replace("’", "'") in verbs for w in words):
+            return 1.0
+    return 0.0
 
 
 class SentenceFeaturizer(TransformerMixin, BaseEstimator):
@@ -111,8 +139,12 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         if "text" not in frame.columns:
             raise SchemaError("featurizer input needs a 'text' column")
         out = pd.DataFrame({"text": frame["text"].astype(str).to_numpy()})
-        for col, default in (("in_quote", np.nan), ("is_headline", False), ("sent_id", 1),
-                             ("paragraph", 1)):
+        for col, default in (
+            ("in_quote", np.nan),
+            ("is_headline", False),
+            ("sent_id", 1),
+            ("paragraph", 1),
+        ):
             out[col] = frame[col].to_numpy() if col in frame.columns else default
         missing = out["in_quote"].isna()
         if missing.any():
@@ -154,18 +186,18 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         text = frame["text"]
         n_chars = text.str.len().to_numpy(dtype=float)
         n_words = text.str.count(r"\S+").to_numpy(dtype=float)
-        speech = self.speech_re_
+        speech = _speech_verbs()
         cols = {
             "in_quote": frame["in_quote"].to_numpy(dtype=float),
             "fully_quoted": (frame["in_quote"].to_numpy(dtype=float) >= 0.999).astype(float),
             "has_quote_mark": text.str.contains(_QUOTE_MARKS).to_numpy(dtype=float),
             "starts_with_quote": text.str.match(r"^[\"“‘'«„]").to_numpy(dtype=float),
-            "quote_then_speech_verb": text.str.contains(
-                rf"[,?!][\"”’']\s+(?:[\w.’'-]+\s+){{0,6}}?(?:{speech})\b", flags=re.IGNORECASE
-            ).to_numpy(dtype=float),
-            "speech_verb_then_quote": text.str.contains(
-                rf"\b(?:{speech})\b[^\"“]{{0,40}}[:,]\s*[\"“]", flags=re.IGNORECASE
-            ).to_numpy(dtype=float),
+            "quote_then_speech_verb": np.array(
+                [_has_verb(_AFTER_QUOTE, t, speech) for t in text], dtype=float
+            ),
+            "speech_verb_then_quote": np.array(
+                [_verb_before_quote(t, speech) for t in text], dtype=float
+            ),
             "has_number": text.str.contains(_NUMBER).to_numpy(dtype=float),
             "has_date": text.str.contains(_MONTH_DAY).to_numpy(dtype=float),
             "is_headline": frame["is_headline"].to_numpy(dtype=float),
@@ -184,7 +216,9 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
             "caps_words": np.minimum(text.str.count(_CAPS_WORD).to_numpy(dtype=float), 3) / 3,
             "no_final_punct": (~text.str.contains(r"[.!?][\"”’')\]]*\s*$")).to_numpy(dtype=float),
             "colon": text.str.contains(":").to_numpy(dtype=float),
-            "url_or_handle": text.str.contains(r"https?://|www\.|@\w|\.com\b").to_numpy(dtype=float),
+            "url_or_handle": text.str.contains(r"https?://|www\.|@\w|\.com\b").to_numpy(
+                dtype=float
+            ),
         }
         del n_chars
         self._struct_names = list(cols)
@@ -195,7 +229,6 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         """Learn the n-gram vocabularies from the sentence table ``X``."""
         frame = self._check(X)
         texts = frame["text"].tolist()
-        self.speech_re_ = _speech_verbs()
         if self.use_words:
             self.word_vectorizer_ = CountVectorizer(
                 ngram_range=self.word_ngrams,
@@ -261,7 +294,12 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         return sp.hstack(blocks, format="csr")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Readable names: ``word:…``, ``char:…``, ``lex:<lexicon>:<kind>:<voice>``, ``struct:…``."""
+        """Readable names: ``word:…``, ``char:…``, ``lex:<lexicon>:<kind>:<voice>``, ``struct:…``.
+
+        Returns
+        -------
+        numpy.ndarray of str
+        """
         check_is_fitted(self, "feature_names_")
         return self.feature_names_
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -50,7 +50,7 @@ def normalise_term(term: str) -> str:
     return " ".join(_TOKEN_RE.findall(term.lower().replace("’", "'")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_lexicon(name: str) -> pd.DataFrame:
     """One lexicon as a table with columns term, kind, weight, note, key.
 
@@ -78,11 +78,13 @@ def load_lexicon(name: str) -> pd.DataFrame:
             if parts[:4] == ["term", "kind", "weight", "note"]:
                 continue
         if len(parts) < 3:
-            raise InputError(f"expected term<TAB>kind<TAB>weight", path=f"{name}.tsv", line=lineno)
+            raise InputError("expected term<TAB>kind<TAB>weight", path=f"{name}.tsv", line=lineno)
         try:
             weight = float(parts[2])
         except ValueError as exc:
-            raise InputError(f"weight {parts[2]!r} is not a number", path=f"{name}.tsv", line=lineno) from exc
+            raise InputError(
+                f"weight {parts[2]!r} is not a number", path=f"{name}.tsv", line=lineno
+            ) from exc
         rows.append((parts[0], parts[1], weight, parts[3] if len(parts) > 3 else ""))
     frame = pd.DataFrame(rows, columns=["term", "kind", "weight", "note"])
     frame["key"] = frame["term"].map(normalise_term)
@@ -164,8 +166,10 @@ class LexiconMatcher:
 
         Longer phrases win over the words inside them.
         """
-        tokens = [(m.start(), m.end(), m.group().lower().replace("’", "'"))
-                  for m in _TOKEN_RE.finditer(text)]
+        tokens = [
+            (m.start(), m.end(), m.group().lower().replace("’", "'"))
+            for m in _TOKEN_RE.finditer(text)
+        ]
         found = []
         i = 0
         max_n = self.vectorizer.ngram_range[1]

@@ -115,7 +115,9 @@ class SentenceTagger(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> SentenceTagger:
         """Fit one calibrated classifier per label (or one for an ordinary target)."""
         if self.calibration not in ("sigmoid", "isotonic"):
-            raise ValueError(f"calibration must be 'sigmoid' or 'isotonic', got {self.calibration!r}")
+            raise ValueError(
+                f"calibration must be 'sigmoid' or 'isotonic', got {self.calibration!r}"
+            )
         X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64)
         y = np.asarray(y)
         self.multilabel_ = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
@@ -140,7 +142,9 @@ class SentenceTagger(ClassifierMixin, BaseEstimator):
                 folds = StratifiedKFold(
                     n_splits=n_splits, shuffle=True, random_state=self.random_state
                 )
-                est = CalibratedClassifierCV(base, method=self.calibration, cv=folds, ensemble=False)
+                est = CalibratedClassifierCV(
+                    base, method=self.calibration, cv=folds, ensemble=False
+                )
             else:
                 est = base
             self.estimators_ = [est.fit(X, y)]
@@ -151,8 +155,10 @@ class SentenceTagger(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Probabilities: ``(n, n_labels)`` of each label being present (multi-label), or
-        ``(n, n_classes)`` for an ordinary target."""
+        """Return probabilities per label (multi-label) or per class.
+
+        Shape ``(n, n_labels)`` (each label being present) or ``(n, n_classes)``.
+        """
         check_is_fitted(self, "estimators_")
         X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
         if not self.multilabel_:

@@ -27,8 +27,10 @@ from biaskit.model import LABELS, make_model
 logger = logging.getLogger(__name__)
 
 _GOLD_LIST = {
-    **{k: "gold_attribution_kind" for k in ("direct_quote", "reported_speech", "according_to",
-                                             "hedged", "anonymous")},
+    **{
+        k: "gold_attribution_kind"
+        for k in ("direct_quote", "reported_speech", "according_to", "hedged", "anonymous")
+    },
     **{k: "gold_framing_kind" for k in ("loaded_language", "opinion", "speculation", "promo")},
 }
 FEATURE_COLUMNS = ("text", "in_quote", "is_headline", "sent_id", "paragraph")
@@ -139,8 +141,11 @@ def evaluate_predictions(
 ) -> dict[str, Any]:
     """Per-label metrics and macro-F1 over the labels that have gold and positives."""
     pred = main_tag_consistency(proba, np.asarray(thresholds), labels)
-    per = {lab: label_metrics(Y[:, j], proba[:, j], pred[:, j]) for j, lab in enumerate(labels)
-           if (Y[:, j] >= 0).any()}
+    per = {
+        lab: label_metrics(Y[:, j], proba[:, j], pred[:, j])
+        for j, lab in enumerate(labels)
+        if (Y[:, j] >= 0).any()
+    }
     scored = [m["f1"] for m in per.values() if m["support"] > 0]
     return {"labels": per, "macro_f1": round(float(np.mean(scored)), 4) if scored else 0.0}
 
@@ -149,14 +154,19 @@ def _predict(model: Any, sentences: pd.DataFrame) -> np.ndarray:
     return model.predict_proba(sentences[list(FEATURE_COLUMNS)])
 
 
-def main_tag_consistency(proba: np.ndarray, thresholds: np.ndarray, labels: Sequence[str]) -> np.ndarray:
-    """Decisions as :func:`biaskit.analyze` makes them: a tag is on when its own probability or
-    any of its kinds' passes the threshold."""
+def main_tag_consistency(
+    proba: np.ndarray, thresholds: np.ndarray, labels: Sequence[str]
+) -> np.ndarray:
+    """Decide tags as :func:`biaskit.analyze` does.
+
+    A tag is on when its own probability or any of its kinds' passes the threshold.
+    """
     pred = (proba >= thresholds).astype(int)
     idx = {lab: j for j, lab in enumerate(labels)}
-    for tag, kinds in (("attribution", ("direct_quote", "reported_speech", "according_to",
-                                        "hedged", "anonymous")),
-                       ("framing", ("loaded_language", "opinion", "speculation", "promo"))):
+    for tag, kinds in (
+        ("attribution", ("direct_quote", "reported_speech", "according_to", "hedged", "anonymous")),
+        ("framing", ("loaded_language", "opinion", "speculation", "promo")),
+    ):
         if tag in idx:
             ks = [idx[k] for k in kinds if k in idx]
             if ks:
@@ -165,8 +175,10 @@ def main_tag_consistency(proba: np.ndarray, thresholds: np.ndarray, labels: Sequ
 
 
 def evaluate_model(model: Any, table: pd.DataFrame) -> dict[str, Any]:
-    """Per-label P/R/F1, confusion counts, ECE and macro-F1 of a loaded model on a labelled
-    sentence table (from the corpus or :func:`read_labelled`); labels without gold are skipped.
+    """Evaluate a loaded model on a labelled sentence table.
+
+    Per-label P/R/F1, confusion counts, ECE and macro-F1 on the corpus or a table from
+    :func:`read_labelled`; labels without gold are skipped.
 
     Parameters
     ----------
@@ -189,8 +201,11 @@ def evaluate_model(model: Any, table: pd.DataFrame) -> dict[str, Any]:
         if (Y[:, j] >= 0).any():
             per[lab] = label_metrics(Y[:, j], proba[:, j], pred[:, j])
     scored = [m["f1"] for m in per.values() if m["support"] > 0]
-    return {"labels": per, "macro_f1": round(float(np.mean(scored)), 4) if scored else 0.0,
-            "n": int(len(table))}
+    return {
+        "labels": per,
+        "macro_f1": round(float(np.mean(scored)), 4) if scored else 0.0,
+        "n": int(len(table)),
+    }
 
 
 # --------------------------------------------------------------------------- data
@@ -234,8 +249,9 @@ def read_labelled(
         if suffix == ".jsonl":
             frame = pd.read_json(path, lines=True, dtype=False)
         elif suffix in (".csv", ".tsv"):
-            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str,
-                                keep_default_na=False)
+            frame = pd.read_csv(
+                path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False
+            )
         else:
             raise InputError("expected a .csv, .tsv or .jsonl file", path=str(path))
     except (ValueError, pd.errors.ParserError) as exc:
@@ -259,9 +275,11 @@ def read_labelled(
     out["sent_id"] = 1
     out["paragraph"] = 1
     out["split"] = frame["split"].astype(str) if "split" in frame.columns else "test"
-    out["doc_id"] = frame["doc_id"].astype(str) if "doc_id" in frame.columns else [
-        f"row-{i}" for i in range(len(frame))
-    ]
+    out["doc_id"] = (
+        frame["doc_id"].astype(str)
+        if "doc_id" in frame.columns
+        else [f"row-{i}" for i in range(len(frame))]
+    )
     out["outlet"] = frame["outlet"].astype(str) if "outlet" in frame.columns else None
     if label_col is not None:
         if tag is None or positive is None:
@@ -390,8 +408,9 @@ def train_model(
         model = make_model(random_state=random_state, C=C, **params)
         model.fit(train[list(FEATURE_COLUMNS)], y_train)
         tagger = model.named_steps["tagger"]
-        tagger.tune_thresholds(model.named_steps["features"].transform(
-            dev[list(FEATURE_COLUMNS)]), y_dev)
+        tagger.tune_thresholds(
+            model.named_steps["features"].transform(dev[list(FEATURE_COLUMNS)]), y_dev
+        )
         return model
 
     logger.info("training on %d sentences (%d dev)", len(train), len(dev))
@@ -460,14 +479,20 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- file sha256: `{card.get('sha256', '?')}`",
         f"- training data: `{card['training_data']['source']}` "
         f"(sha256 `{card['training_data']['sha256'][:16]}…`), sentences per split: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(card["training_data"]["sentences_per_split"].items())),
+        + ", ".join(
+            f"{k} {v}" for k, v in sorted(card["training_data"]["sentences_per_split"].items())
+        ),
         f"- features: {card.get('n_features')}; params: `{json.dumps(card.get('params', {}))}`",
         "",
         "## Per-label metrics (thresholds tuned on dev)",
         "",
     ]
     splits = [s for s in ("dev", "test", "test_outlet") if s in card["metrics"]]
-    header = "| label | threshold | " + " | ".join(f"{s} P / R / F1 (n+)" for s in splits) + " | test ECE |"
+    header = (
+        "| label | threshold | "
+        + " | ".join(f"{s} P / R / F1 (n+)" for s in splits)
+        + " | test ECE |"
+    )
     lines += [header, "|---|---:|" + "---:|" * len(splits) + "---:|"]
     for lab in card["labels"]:
         cells = []
@@ -475,10 +500,15 @@ def card_markdown(card: dict[str, Any]) -> str:
             m = card["metrics"][s]["labels"].get(lab)
             cells.append(
                 f"{m['precision']:.2f} / {m['recall']:.2f} / **{m['f1']:.2f}** ({m['support']})"
-                if m else "–"
+                if m
+                else "–"
             )
-        ece = card["metrics"].get("test", {}).get("labels", {}).get(lab, {}).get("ece", float("nan"))
-        lines.append(f"| {lab} | {card['thresholds'][lab]:.3f} | " + " | ".join(cells) + f" | {ece:.3f} |")
+        ece = (
+            card["metrics"].get("test", {}).get("labels", {}).get(lab, {}).get("ece", float("nan"))
+        )
+        lines.append(
+            f"| {lab} | {card['thresholds'][lab]:.3f} | " + " | ".join(cells) + f" | {ece:.3f} |"
+        )
     lines += ["", "## Baselines (F1 per label on test / test_outlet)", ""]
     names = ["model", *card.get("baselines", {})]
     lines += ["| label | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
@@ -486,7 +516,10 @@ def card_markdown(card: dict[str, Any]) -> str:
         cells = []
         for nm in names:
             src = card["metrics"] if nm == "model" else card["baselines"][nm]
-            vals = [src.get(s, {}).get("labels", {}).get(lab, {}).get("f1") for s in ("test", "test_outlet")]
+            vals = [
+                src.get(s, {}).get("labels", {}).get(lab, {}).get("f1")
+                for s in ("test", "test_outlet")
+            ]
             cells.append(" / ".join("–" if v is None else f"{v:.2f}" for v in vals))
         lines.append(f"| {lab} | " + " | ".join(cells) + " |")
     macro = []

@@ -119,8 +119,13 @@ def _marks(row: pd.Series) -> list[tuple[int, int, str]]:
     return kept
 
 
-def render_html(table: pd.DataFrame, text: str | None = None, *, standalone: bool = False,
-                title: str = "biaskit analysis") -> str:
+def render_html(
+    table: pd.DataFrame,
+    text: str | None = None,
+    *,
+    standalone: bool = False,
+    title: str = "biaskit analysis",
+) -> str:
     """HTML for one analysed article.
 
     Parameters
@@ -138,7 +143,7 @@ def render_html(table: pd.DataFrame, text: str | None = None, *, standalone: boo
     -------
     str
     """
-    if table["doc_id"].nunique() > 1:
+    if len(set(table["doc_id"])) > 1:
         raise ValueError("render_html shows one article; filter the table by doc_id first")
     if text is None:
         end = int(table["end"].max()) if len(table) else 0
@@ -168,15 +173,21 @@ def render_html(table: pd.DataFrame, text: str | None = None, *, standalone: boo
     if para is not None:
         out.append("</p>")
     legend = "".join(f'<span class="{c}">{html.escape(label)}</span>' for c, label in _LEGEND)
-    body = (f'<style>{_CSS}</style><div class="bk-legend">{legend}</div>'
-            f'<div class="bk-article">{"".join(out)}</div>')
+    body = (
+        f'<style>{_CSS}</style><div class="bk-legend">{legend}</div>'
+        f'<div class="bk-article">{"".join(out)}</div>'
+    )
     if not standalone:
         return body
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
-            f"{html.escape(title)}</title></head><body>{body}</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
+        f"{html.escape(title)}</title></head><body>{body}</body></html>"
+    )
 
 
-def write_html(table: pd.DataFrame, text: str | None, path: str | Path, *, title: str = "biaskit analysis") -> Path:
+def write_html(
+    table: pd.DataFrame, text: str | None, path: str | Path, *, title: str = "biaskit analysis"
+) -> Path:
     """Write the standalone highlighted view of one article to ``path``."""
     path = Path(path)
     path.write_text(render_html(table, text, standalone=True, title=title), encoding="utf-8")

@@ -76,7 +76,9 @@ def test_sample_coreference(table: pd.DataFrame) -> None:
 def test_sample_framing(table: pd.DataFrame) -> None:
     head = _row(table, 0)
     assert head["is_headline"] and head["framing"] and "loaded_language" in head["framing_kind"]
-    terms = {e["term"] for e in head["evidence"] if e["tag"] == "framing" and e["start"] is not None}
+    terms = {
+        e["term"] for e in head["evidence"] if e["tag"] == "framing" and e["start"] is not None
+    }
     assert {"strongman", "bastion"} <= terms
     assert "opinion" in _row(table, 12)["framing_kind"]  # "Sadly, the West …"
     assert "speculation" in _row(table, 13)["framing_kind"]  # "raises questions about …"
@@ -106,7 +108,9 @@ def test_every_positive_tag_has_evidence(table: pd.DataFrame) -> None:
 def test_inputs_accepted() -> None:
     one = biaskit.analyze("Prices rose 3% in May, the bureau said.")
     assert len(one) == 1 and one["doc_id"].iloc[0] == "doc-0"
-    frame = pd.DataFrame({"doc_id": ["a", "b"], "outlet": ["x", "y"], "text": ["One.", "Two. Three."]})
+    frame = pd.DataFrame(
+        {"doc_id": ["a", "b"], "outlet": ["x", "y"], "text": ["One.", "Two. Three."]}
+    )
     out = biaskit.analyze(frame)
     assert out.groupby("doc_id").size().to_dict() == {"a": 1, "b": 2}
     empty = biaskit.analyze("   ")

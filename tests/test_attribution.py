@@ -15,27 +15,120 @@ def _extract(doc: str):
 
 # (id, text, sentence index, expected kind set, source, cue) — source None: no source expected
 HARD_CASES = [
-    ("said-end", "“We will rebuild,” Mayor Ana Ruiz said.", 0, {"direct_quote"}, "Mayor Ana Ruiz", "said"),
+    (
+        "said-end",
+        "“We will rebuild,” Mayor Ana Ruiz said.",
+        0,
+        {"direct_quote"},
+        "Mayor Ana Ruiz",
+        "said",
+    ),
     ("said-inverted", "“We will rebuild,” said Ana Ruiz.", 0, {"direct_quote"}, "Ana Ruiz", "said"),
-    ("colon-quote", "The minister said: “Prices will fall.”", 0, {"direct_quote"}, "The minister", "said"),
-    ("reported-no-that", "Gen. Lee said on Monday his troops had crossed the river.", 0, {"reported_speech"}, "Gen. Lee", "said"),
-    ("reported-that", "The company said that profits rose.", 0, {"reported_speech"}, "The company", "said"),
-    ("appositive", "Lina Marsh, the group’s spokeswoman, denied that troops had entered.", 0, {"reported_speech"}, "Lina Marsh, the group’s spokeswoman", "denied"),
-    ("according-to", "According to the health ministry, 40 people died.", 0, {"according_to"}, "the health ministry", "According to"),
-    ("according-to-end", "Exports fell 4%, according to figures from the customs office.", 0, {"according_to"}, "figures from the customs office", "according to"),
-    ("report-found", "A 2025 audit report found that half the pumps failed.", 0, {"according_to"}, "A 2025 audit report", "found"),
+    (
+        "colon-quote",
+        "The minister said: “Prices will fall.”",
+        0,
+        {"direct_quote"},
+        "The minister",
+        "said",
+    ),
+    (
+        "reported-no-that",
+        "Gen. Lee said on Monday his troops had crossed the river.",
+        0,
+        {"reported_speech"},
+        "Gen. Lee",
+        "said",
+    ),
+    (
+        "reported-that",
+        "The company said that profits rose.",
+        0,
+        {"reported_speech"},
+        "The company",
+        "said",
+    ),
+    (
+        "appositive",
+        "Lina Marsh, the group’s spokeswoman, denied that troops had entered.",
+        0,
+        {"reported_speech"},
+        "Lina Marsh, the group’s spokeswoman",
+        "denied",
+    ),
+    (
+        "according-to",
+        "According to the health ministry, 40 people died.",
+        0,
+        {"according_to"},
+        "the health ministry",
+        "According to",
+    ),
+    (
+        "according-to-end",
+        "Exports fell 4%, according to figures from the customs office.",
+        0,
+        {"according_to"},
+        "figures from the customs office",
+        "according to",
+    ),
+    (
+        "report-found",
+        "A 2025 audit report found that half the pumps failed.",
+        0,
+        {"according_to"},
+        "A 2025 audit report",
+        "found",
+    ),
     ("hedge", "The general reportedly fled to the coast.", 0, {"hedged"}, None, "reportedly"),
-    ("hedge-said-to", "The militia is said to have 500 fighters.", 0, {"hedged"}, None, "is said to"),
-    ("anonymous-long", "A senior official who asked not to be named because the talks were private said a deal was close.", 0, {"reported_speech", "anonymous"}, "A senior official who asked not to be named because the talks were private", "said"),
-    ("anonymous-according", "The bid was withdrawn, according to people familiar with the matter.", 0, {"according_to", "anonymous"}, "people familiar with the matter", "according to"),
-    ("headline-colon", "Minister: prices will fall by summer", 0, {"reported_speech"}, "Minister", ":"),
-    ("partial-quote", "She said the plan was “dead on arrival.”", 0, {"reported_speech", "direct_quote"}, "She", "said"),
+    (
+        "hedge-said-to",
+        "The militia is said to have 500 fighters.",
+        0,
+        {"hedged"},
+        None,
+        "is said to",
+    ),
+    (
+        "anonymous-long",
+        "A senior official who asked not to be named because the talks were private said a deal was close.",
+        0,
+        {"reported_speech", "anonymous"},
+        "A senior official who asked not to be named because the talks were private",
+        "said",
+    ),
+    (
+        "anonymous-according",
+        "The bid was withdrawn, according to people familiar with the matter.",
+        0,
+        {"according_to", "anonymous"},
+        "people familiar with the matter",
+        "according to",
+    ),
+    (
+        "headline-colon",
+        "Minister: prices will fall by summer",
+        0,
+        {"reported_speech"},
+        "Minister",
+        ":",
+    ),
+    (
+        "partial-quote",
+        "She said the plan was “dead on arrival.”",
+        0,
+        {"reported_speech", "direct_quote"},
+        "She",
+        "said",
+    ),
     ("nested-quote", "“He told me ‘never again,’” Ruiz said.", 0, {"direct_quote"}, "Ruiz", "said"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("text", "i", "kinds", "source", "cue"), [c[1:] for c in HARD_CASES], ids=[c[0] for c in HARD_CASES]
+    ("text", "i", "kinds", "source", "cue"),
+    [c[1:] for c in HARD_CASES],
+    ids=[c[0] for c in HARD_CASES],
 )
 def test_hard_cases(text: str, i: int, kinds: set[str], source: str | None, cue: str) -> None:
     sents, atts = _extract(text)
@@ -55,7 +148,9 @@ NOT_ATTRIBUTIONS = [
 ]
 
 
-@pytest.mark.parametrize("text", [c[1] for c in NOT_ATTRIBUTIONS], ids=[c[0] for c in NOT_ATTRIBUTIONS])
+@pytest.mark.parametrize(
+    "text", [c[1] for c in NOT_ATTRIBUTIONS], ids=[c[0] for c in NOT_ATTRIBUTIONS]
+)
 def test_not_attributions(text: str) -> None:
     _, atts = _extract(text)
     assert atts[0] == []

@@ -165,6 +165,10 @@ def test_partial_article_table_needs_only_metric_columns():
     assert out["estimate"].round(3).tolist() == [0.25, 0.4]
     with pytest.raises(SchemaError, match="hedge_rate"):
         compare(table, metrics="hedge_rate", n_boot=10)
+    bare = pd.DataFrame({"outlet": ["X", "X", "Y"], "n_claims": [1, 3, 2]})
+    out = compare(bare, metrics=Metric("claims", "n_claims"), n_boot=10, min_articles=0)
+    assert out["estimate"].tolist() == [2.0, 2.0]
+    assert out["n_sentences"].isna().all()  # unknown, not made up
 
 
 def test_metric_errors():
@@ -373,7 +377,7 @@ def test_pairwise_detects_a_real_difference_and_effect_sizes():
     pairs = pairwise(table, metrics=["claim_density", "named_source_diversity"], n_boot=500,
                      n_perm=500)
     cd = pairs.iloc[0]
-    assert cd["significant"] and cd["p_value"] == pytest.approx(1 / 501)
+    assert cd["significant"] and cd["p_value"] < 1e-6  # beyond every permutation: normal tail
     pa, pb = cd["estimate_a"], cd["estimate_b"]
     assert cd["effect_size_kind"] == "cohens_h"
     assert cd["effect_size"] == pytest.approx(
@@ -400,13 +404,20 @@ def test_bootstrap_test_and_bh_correction():
     assert "Benjamini-Hochberg" in bh_t["method"].iloc[0]
 
 
-def test_permutation_floor_is_reported():
+def test_permutation_p_values_have_no_floor_in_large_families():
     rng = np.random.default_rng(7)
     table = sim_articles(rng, [0.2, 0.6], [30, 30])
+    table["n_noise"] = rng.binomial(table["n_sentences"], 0.3)
     mets = [Metric(f"m{i}", "n_claims", "n_sentences", proportion=True) for i in range(30)]
-    pairs = pairwise(table, metrics=mets, n_boot=50, n_perm=19)
-    assert not pairs["significant"].any()  # 30 tests × floor 1/20 → Holm 1.0
-    assert pairs["warning"].str.contains("permutation floor").all()
+    mets.append(Metric("noise", "n_noise", "n_sentences", proportion=True))
+    pairs = pairwise(table, metrics=mets, n_boot=50, n_perm=99)
+    # 31 tests: a Monte Carlo floor of 1/100 would make Holm-adjusted p >= 0.31
+    assert pairs["significant"].iloc[:30].all()
+    assert pairs["p_adjusted"].iloc[:30].max() < 1e-6
+    noise = pairs.iloc[30]
+    assert noise["p_value"] >= 10 / 100  # moderate p-values stay Monte Carlo values
+    assert round(noise["p_value"] * 100, 9) == int(round(noise["p_value"] * 100))
+    assert "normal tail below 10 exceedances" in noise["method"]
 
 
 def test_single_outlet_gives_empty_pairwise():
@@ -419,9 +430,10 @@ def test_single_outlet_gives_empty_pairwise():
 
 def strat_table():
     return arts([
-        ("A", 10, 5), ("A", 10, 3), ("A", 20, 2),
-        ("B", 10, 2), ("B", 10, 1), ("B", 10, 1), ("B", 10, 9),
-    ], topic=["t1", "t1", "t2", "t1", "t2", "t2", "t3"])
+        ("A", 10, 5), ("A", 10, 3), ("A", 20, 2), ("A", 20, 2), ("A", 10, 9),
+        ("B", 10, 2), ("B", 10, 2), ("B", 10, 1), ("B", 10, 1), ("B", 10, 0), ("B", 10, 0),
+        ("B", 10, 9),
+    ], topic=["t1", "t1", "t2", "t2", "t3", "t1", "t1", "t2", "t2", "t3", "t3", "t4"])
 
 
 def test_standardized_estimate_hand_computed():
@@ -430,22 +442,28 @@ def test_standardized_estimate_hand_computed():
     assert list(out.columns) == [*OUTLET_TABLE_COLUMNS, "stratum"]
     assert (out["stratum"] == STANDARDIZED).all()
     est = dict(zip(out["outlet"], out["estimate"], strict=True))
-    # common strata t1, t2; pooled sentences t1: 30, t2: 40 → weights 3/7, 4/7
-    assert est["A"] == pytest.approx(3 / 7 * 8 / 20 + 4 / 7 * 2 / 20)
-    assert est["B"] == pytest.approx(3 / 7 * 2 / 10 + 4 / 7 * 2 / 20)
+    # common strata: t1, t2 (t3 has one article of A, t4 none); pooled sentences
+    # t1: 40, t2: 60 → weights 0.4, 0.6
+    assert est["A"] == pytest.approx(0.4 * 8 / 20 + 0.6 * 4 / 40)
+    assert est["B"] == pytest.approx(0.4 * 4 / 20 + 0.6 * 2 / 20)
+    a = out[out["outlet"] == "A"].iloc[0]
     b = out[out["outlet"] == "B"].iloc[0]
-    assert b["n_articles"] == 3 and b["n_sentences"] == 30
-    assert "1 article(s) outside the common strata excluded" in b["warning"]
+    assert (a["n_articles"], a["n_sentences"]) == (4, 60)
+    assert (b["n_articles"], b["n_sentences"]) == (4, 40)
+    assert b["warning"] == ("2 of 2 common strata have fewer than 5 of its articles: interval "
+                            "may be too narrow; 3 article(s) outside the common strata excluded")
     assert "standardized over topic (2 common strata" in b["method"]
 
 
 def test_per_stratum_rows():
     out = compare(strat_table(), metrics="claim_density", strata="topic", per_stratum=True,
                   n_boot=100, min_articles=0)
-    rows = out[out["stratum"] != STANDARDIZED].set_index(["outlet", "stratum"])["estimate"]
-    assert rows[("A", "t1")] == pytest.approx(0.4)
-    assert rows[("B", "t3")] == pytest.approx(0.9)
-    assert len(rows) == 5
+    rows = out[out["stratum"] != STANDARDIZED].set_index(["outlet", "stratum"])
+    assert len(rows) == 7
+    assert rows.loc[("A", "t1"), "estimate"] == pytest.approx(0.4)
+    assert rows.loc[("B", "t4"), "estimate"] == pytest.approx(0.9)
+    assert rows.loc[("B", "t4"), "warning"] == "only 1 article: no interval"
+    assert math.isnan(rows.loc[("B", "t4"), "ci_low"])
 
 
 def test_standardization_removes_story_mix_confounding():
@@ -465,16 +483,21 @@ def test_no_common_stratum_is_input_error():
     table = arts([("A", 10, 5), ("B", 10, 5)], topic=["t1", "t2"])
     with pytest.raises(InputError, match="no stratum is covered"):
         compare(table, metrics="claim_density", strata="topic")
+    # one article per outlet in the shared stratum is not enough to resample
+    table = arts([("A", 10, 5), ("B", 10, 5), ("B", 10, 4)], topic=["t1", "t1", "t1"])
+    with pytest.raises(InputError, match="at least 2 articles"):
+        compare(table, metrics="claim_density", strata="topic")
 
 
 def test_undefined_stratum_rate_renormalises():
-    table = arts([("A", 10, 5), ("A", 10, 0), ("B", 10, 2), ("B", 10, 4)],
-                 topic=["t1", "t2", "t1", "t2"])
-    table["n_attributed_claims"] = [1, 0, 1, 2]
+    table = arts([("A", 10, 5), ("A", 10, 5), ("A", 10, 0), ("A", 10, 0),
+                  ("B", 10, 2), ("B", 10, 2), ("B", 10, 4), ("B", 10, 4)],
+                 topic=["t1", "t1", "t2", "t2"] * 2)
+    table["n_attributed_claims"] = [1, 0, 0, 0, 1, 1, 2, 2]
     out = compare(table, metrics="attributed_claim_share", strata="topic", n_boot=50,
                   min_articles=0)
     a = out[out["outlet"] == "A"].iloc[0]
-    assert a["estimate"] == pytest.approx(0.2)  # only t1 defined for A
+    assert a["estimate"] == pytest.approx(0.1)  # only t1 defined for A
     assert "rate undefined in 1 of 2 common strata" in a["warning"]
 
 

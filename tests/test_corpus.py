@@ -49,16 +49,40 @@ def _corpus_with(tmp_path: Path, body: str, header: str | None = None, name: str
 
 BROKEN = [
     ("no-labels", "A sentence without labels.\n", ":7: sentence line has no labels"),
-    ("bad-kind", "He said so. || att:quoted[src={He} stype=person cue={said}]\n", "unknown attribution kind 'quoted'"),
-    ("span-missing", "He said so. || att:reported_speech[src={She} stype=person cue={said}]\n", "src span {She}#1 not found"),
-    ("occurrence", "He said it. || att:reported_speech[src={He} stype=person cue={said}#2]\n", "it occurs 1 time(s)"),
-    ("no-cue", "He said it. || att:reported_speech[src={He} stype=person]\n", "attribution without cue"),
+    (
+        "bad-kind",
+        "He said so. || att:quoted[src={He} stype=person cue={said}]\n",
+        "unknown attribution kind 'quoted'",
+    ),
+    (
+        "span-missing",
+        "He said so. || att:reported_speech[src={She} stype=person cue={said}]\n",
+        "src span {She}#1 not found",
+    ),
+    (
+        "occurrence",
+        "He said it. || att:reported_speech[src={He} stype=person cue={said}#2]\n",
+        "it occurs 1 time(s)",
+    ),
+    (
+        "no-cue",
+        "He said it. || att:reported_speech[src={He} stype=person]\n",
+        "attribution without cue",
+    ),
     ("no-stype", "He said it. || att:reported_speech[src={He} cue={said}]\n", "src but no stype"),
-    ("bad-stype", "He said it. || att:reported_speech[src={He} stype=human cue={said}]\n", "unknown stype 'human'"),
+    (
+        "bad-stype",
+        "He said it. || att:reported_speech[src={He} stype=human cue={said}]\n",
+        "unknown stype 'human'",
+    ),
     ("bad-frame", "A reckless plan. || frame:rant[term={reckless}]\n", "frame kind must be one of"),
     ("frame-no-term", "A reckless plan. || frame:opinion\n", "needs at least one term"),
     ("unknown-label", "A plan. || claimz\n", "unknown label 'claimz'"),
-    ("next-outside", "“We won. || att:direct_quote[next.src={she} stype=person cue={We}]\n", "points outside the article"),
+    (
+        "next-outside",
+        "“We won. || att:direct_quote[next.src={she} stype=person cue={We}]\n",
+        "points outside the article",
+    ),
     ("braces", "A {plan}. || claim\n", "must not contain '{'"),
 ]
 
@@ -77,11 +101,20 @@ def test_validator_catches_each_defect(tmp_path: Path, body: str, message: str) 
 @pytest.mark.parametrize(
     ("header", "message"),
     [
-        ("outlet: northwire\ntopic: economy\nevent: e\npublished: 2026-01-01\n", "header lacks 'id'"),
-        ("id: a\noutlet: northwire\ntopic: gossip\nevent: e\npublished: 2026-01-01\n", "unknown topic 'gossip'"),
+        (
+            "outlet: northwire\ntopic: economy\nevent: e\npublished: 2026-01-01\n",
+            "header lacks 'id'",
+        ),
+        (
+            "id: a\noutlet: northwire\ntopic: gossip\nevent: e\npublished: 2026-01-01\n",
+            "unknown topic 'gossip'",
+        ),
         ("id: a\noutlet: northwire\ntopic: economy\nevent: e\npublished: 1 May\n", "YYYY-MM-DD"),
         ("id: A B\noutlet: northwire\ntopic: economy\nevent: e\npublished: 2026-01-01\n", "bad id"),
-        ("id: a\noutlet: elsewhere\ntopic: economy\nevent: e\npublished: 2026-01-01\n", "does not match its folder"),
+        (
+            "id: a\noutlet: elsewhere\ntopic: economy\nevent: e\npublished: 2026-01-01\n",
+            "does not match its folder",
+        ),
     ],
 )
 def test_validator_header_defects(tmp_path: Path, header: str, message: str) -> None:
@@ -92,7 +125,9 @@ def test_validator_header_defects(tmp_path: Path, header: str, message: str) -> 
 
 def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     root = _corpus_with(tmp_path, "A plan. || claim\n")
-    shutil.copy(root / "articles" / "northwire" / "x.txt", root / "articles" / "northwire" / "y.txt")
+    shutil.copy(
+        root / "articles" / "northwire" / "x.txt", root / "articles" / "northwire" / "y.txt"
+    )
     problems = corpus.validate(root)
     assert len(problems) == 1 and "already used by" in problems[0]
 
@@ -139,7 +174,9 @@ def test_build_matches_committed_jsonl(tmp_path: Path) -> None:
 def test_statistics_reproduce_readme() -> None:
     readme = (REPO_CORPUS / "README.md").read_text("utf-8")
     stats = corpus.statistics(REPO_CORPUS)
-    assert stats.strip() in readme, "corpora/README.md statistics are stale: run `make corpus-readme`"
+    assert stats.strip() in readme, (
+        "corpora/README.md statistics are stale: run `make corpus-readme`"
+    )
 
 
 def test_load_gold_columns() -> None:

@@ -16,9 +16,7 @@ EXPECTED_FAILED = {
 }
 
 
-@parametrize_with_checks(
-    [SentenceTagger()], expected_failed_checks=lambda est: EXPECTED_FAILED
-)
+@parametrize_with_checks([SentenceTagger()], expected_failed_checks=lambda est: EXPECTED_FAILED)
 def test_sklearn_compatible(estimator, check) -> None:
     check(estimator)
 
