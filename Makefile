@@ -37,3 +37,13 @@ lint: $(BIN)/biaskit
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+## corpus-readme: rebuild corpora/gold/*.jsonl and the statistics in corpora/README.md
+corpus-readme: install
+	$(BIN)/biaskit corpus validate
+	$(BIN)/biaskit corpus build
+	$(BIN)/python -m biaskit.corpus readme
+
+## model: retrain the shipped default model from corpora/ (deterministic)
+model: install
+	$(BIN)/biaskit train --corpus corpora --out biaskit/data/models/default.skops

@@ -28,6 +28,7 @@ _LAZY = {
     "load_model": "biaskit.persist",
     "compare": "biaskit.comparison",
     "evidence": "biaskit.comparison",
+    "pairwise": "biaskit.comparison",
     "score": "biaskit.batch",
     "BiaskitError": "biaskit.errors",
     "show": "biaskit.view",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -98,7 +99,8 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     proba = tagger.predict_proba(X)
     labels = model.labels
     thr = np.array([model.card["thresholds"][lab] for lab in labels])
-    idx = {lab: j for j, lab in enumerate(labels)}
+    idx: dict[str, int] = defaultdict(lambda: len(labels))
+    idx.update({lab: j for j, lab in enumerate(labels)})
     decided = proba >= thr
 
     texts = dict(zip(frame["doc_id"], frame["text"], strict=True))
@@ -144,19 +146,21 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     for i, (doc, start, end, in_quote) in enumerate(
         zip(doc_texts, table["start"], table["end"], table["in_quote"], strict=True)
     ):
-        p = proba[i]
-        d = decided[i]
+        # a user's model may predict only some labels: absent ones are never on
+        p = np.append(proba[i], np.nan)
+        d = np.append(decided[i], False)
         atts = att_spans[i]
         # --- attribution: the model decides, rules give spans; a strong rule rescues a near miss
         p_att = p[idx["attribution"]]
-        att_kinds = [k for k in ATTRIBUTION_KINDS if k in idx and d[idx[k]]]
+        att_kinds = [k for k in ATTRIBUTION_KINDS if d[idx[k]]]
         strong_rule = any(
             a.rule in ("quote_then_speaker", "according_to", "hedge", "speaker_colon_quote")
             and (a.source or "hedged" in a.kind)
             for a in atts
         )
         is_att = bool(d[idx["attribution"]] or att_kinds) or (
-            strong_rule and p_att >= 0.5 * thr[idx["attribution"]]
+            strong_rule and "attribution" in labels
+            and p_att >= 0.5 * thr[idx["attribution"]]
         )
         if is_att:
             # the rules see the construction (quote marks, "according to", hedge); the model's
@@ -164,18 +168,19 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
             rule_kinds = {k for a in atts for k in a.kind}
             kinds = rule_kinds or set(att_kinds)
             if not kinds:
-                kinds = {max((k for k in ATTRIBUTION_KINDS if k in idx), key=lambda k: p[idx[k]])}
+                kinds = {max(ATTRIBUTION_KINDS, key=lambda k: np.nan_to_num(p[idx[k]]))}
             att_kinds = [k for k in ATTRIBUTION_KINDS if k in kinds]
         else:
             att_kinds = []
         main = atts[0] if (is_att and atts) else None
         # --- framing, writer voice
-        fr_kinds = [k for k in FRAMING_KINDS if k in idx and d[idx[k]]]
+        fr_kinds = [k for k in FRAMING_KINDS if d[idx[k]]]
         is_fr = bool(d[idx["framing"]] or fr_kinds)
         if is_fr and not fr_kinds:
-            fr_kinds = [max((k for k in FRAMING_KINDS if k in idx), key=lambda k: p[idx[k]])]
+            kind_p = {k: p[idx[k]] for k in FRAMING_KINDS if k in labels}
+            fr_kinds = [max(kind_p, key=kind_p.get)] if kind_p else []
         # --- framing, quoted voice (kinds from the framing lexicons inside quotation marks)
-        q_fr = bool("quoted_framing" in idx and d[idx["quoted_framing"]] and in_quote > 0)
+        q_fr = bool(d[idx["quoted_framing"]] and in_quote > 0)
         matches = matcher.matches(doc[start:end], offset=start) if (evidence or q_fr) else []
         q_kinds: list[str] = []
         if q_fr:
@@ -188,9 +193,9 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
                 }
             ) or ["loaded_language"]
         voice = "both" if is_fr and q_fr else "writer" if is_fr else "quoted" if q_fr else None
-        rows["p_claim"].append(float(p[idx["claim"]]) if "claim" in idx else np.nan)
+        rows["p_claim"].append(float(p[idx["claim"]]))
         rows["p_attribution"].append(float(p_att))
-        rows["p_framing"].append(float(p[idx["framing"]]) if "framing" in idx else np.nan)
+        rows["p_framing"].append(float(p[idx["framing"]]))
         rows["claim"].append(bool(d[idx["claim"]]) and "promo" not in fr_kinds)
         rows["attribution"].append(is_att)
         rows["framing"].append(is_fr)
@@ -207,7 +212,7 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
             rows[f"{key}_end"].append(span[1] if span else None)
         rows["source_type"].append(main.source_type if main is not None else None)
         rows["source_entity"].append(main.entity if main is not None else None)
-        rows["kind_proba"].append({lab: round(float(p[j]), 4) for j, lab in enumerate(labels)})
+        rows["kind_proba"].append({lab: round(float(proba[i, j]), 4) for j, lab in enumerate(labels)})
         rows["attributions"].append([_att_record(doc, a) for a in atts] if is_att else [])
         if evidence:
             rows["evidence"].append(

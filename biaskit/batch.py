@@ -31,12 +31,13 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import itertools
 import json
 import logging
-import math
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -48,7 +49,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -56,7 +56,14 @@ import pandas as pd
 
 from biaskit import __version__
 from biaskit import io as bio
-from biaskit.errors import BiaskitError, InputError, InterruptedRun, OutputError, SchemaError
+from biaskit.errors import (
+    BiaskitError,
+    InputError,
+    InterruptedRun,
+    ModelError,
+    OutputError,
+    SchemaError,
+)
 from biaskit.schema import ARTICLE_COLUMNS, DOCUMENT_COLUMNS, SENTENCE_COLUMNS, check_columns
 
 logger = logging.getLogger(__name__)
@@ -76,6 +83,18 @@ _MANIFEST = "manifest.json"
 _PART_META_KEY = b"biaskit.part"
 #: columns of the article table added after ``schema.ARTICLE_COLUMNS``
 _ARTICLE_EXTRA = ("title", "published", "url", "source", "line")
+#: sentence-table columns that hold text (or null)
+_STRING_COLUMNS = (
+    "doc_id",
+    "outlet",
+    "text",
+    "framing_voice",
+    "source",
+    "source_type",
+    "source_entity",
+    "cue",
+    "model_version",
+)
 #: outlet placeholder while aggregating documents that have none
 _NO_OUTLET = "\x00no-outlet"
 _LIBRARIES = (
@@ -283,7 +302,12 @@ def _check_output(table: Any, frame: pd.DataFrame) -> pd.DataFrame:
     if unknown:
         raise SchemaError(f"the scorer returned sentences of unknown doc_id {sorted(unknown)[0]!r}")
     extra = [c for c in table.columns if c not in SENTENCE_COLUMNS]
-    return table.loc[:, [*SENTENCE_COLUMNS, *extra]].reset_index(drop=True)
+    table = table.loc[:, [*SENTENCE_COLUMNS, *extra]].reset_index(drop=True)
+    for col in _STRING_COLUMNS:
+        # an all-missing text column may come back as float NaN; keep it a text column
+        if table[col].dtype.kind == "f" and table[col].isna().all():
+            table[col] = pd.Series([None] * len(table), dtype=object)
+    return table
 
 
 def _score_part(
@@ -323,7 +347,9 @@ def _score_part(
                     table_one = _run_scorer(fn, one)
                 except Exception as exc_one:
                     reason = f"analysis failed: {type(exc_one).__name__}: {exc_one}"
-                    errors.append((pos, bio._error(doc["source"], doc["line"], doc["doc_id"], reason)))
+                    errors.append(
+                        (pos, bio.error_record(doc["source"], doc["line"], doc["doc_id"], reason))
+                    )
                     continue
                 frames.append(_check_output(table_one, one))
                 scored.append(doc)
@@ -355,7 +381,8 @@ def _articles(sentences: pd.DataFrame, docs: list[bio.DocumentRecord]) -> pd.Dat
     table["outlet"] = table["outlet"].astype(object).where(table["outlet"] != _NO_OUTLET, None)
     meta = {d["doc_id"]: d for d in docs}
     for col in _ARTICLE_EXTRA:
-        table[col] = [meta[i][col] if i in meta else None for i in table["doc_id"]]  # type: ignore[literal-required]
+        values = [meta[i][col] if i in meta else None for i in table["doc_id"]]  # type: ignore[literal-required]
+        table[col] = pd.Series(values, index=table.index, dtype=object)
     table["line"] = table["line"].astype("Int64")
     return table.loc[:, [*ARTICLE_COLUMNS, *_ARTICLE_EXTRA]]
 
@@ -449,6 +476,11 @@ class _Dask(_Windowed):
         distributed = _import_distributed()
         self.model, self.scorer = model, scorer
         self.cluster = None
+        # the scheduler of a LocalCluster logs every worker start and stop at INFO; keep the
+        # run's own log readable (restored in close)
+        self._log = logging.getLogger("distributed")
+        self._log_level = self._log.level
+        self._log.setLevel(max(self._log.getEffectiveLevel(), logging.WARNING))
         if scheduler:
             self.client = distributed.Client(scheduler)
         else:
@@ -476,6 +508,7 @@ class _Dask(_Windowed):
         if self.cluster is not None:
             with contextlib.suppress(Exception):
                 self.cluster.close()
+        self._log.setLevel(self._log_level)
 
 
 def _import_distributed() -> Any:
@@ -712,10 +745,28 @@ def _unified_schema(paths: list[Path], empty: pd.DataFrame) -> Any:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schemas = [pq.read_schema(p).remove_metadata() for p in paths]
-    if not schemas:
+    if not paths:
         return _to_arrow(empty).schema.remove_metadata()
-    return pa.unify_schemas(schemas, promote_options="permissive")
+    schemas = [pq.read_schema(p) for p in paths]
+    unified = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
+    # keep pandas' dtype notes (nullable Int64, ...) of the first part that has rows
+    for path, schema in zip(paths, schemas, strict=True):
+        if schema.metadata and b"pandas" in schema.metadata and pq.read_metadata(path).num_rows:
+            return unified.with_metadata({b"pandas": schema.metadata[b"pandas"]})
+    return unified
+
+
+def _conform(table: Any, schema: Any) -> Any:
+    """``table`` with exactly the fields of ``schema``: cast, missing ones null."""
+    import pyarrow as pa
+
+    columns = []
+    for f in schema:
+        if f.name in table.column_names:
+            columns.append(table.column(f.name).cast(f.type))
+        else:  # e.g. a part in which every document failed has no extra columns
+            columns.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _json_cell(value: Any) -> str | None:
@@ -740,7 +791,7 @@ def _assemble_table(paths: list[Path], target: Path, fmt: str, empty: pd.DataFra
 
     def tables() -> Iterator[Any]:
         for path in paths:
-            yield pq.read_table(path).replace_schema_metadata(None).cast(schema)
+            yield _conform(pq.read_table(path), schema)
 
     def write_parquet(tmp: Path) -> None:
         nonlocal rows
@@ -753,7 +804,7 @@ def _assemble_table(paths: list[Path], target: Path, fmt: str, empty: pd.DataFra
         nonlocal rows
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             header = True
-            for table in [*tables()] or [schema.empty_table()]:
+            for table in itertools.chain(tables(), [] if paths else [schema.empty_table()]):
                 frame = table.drop_columns(nested).to_pandas()
                 for name in nested:
                     frame[name] = [_json_cell(v) for v in table.column(name).to_pylist()]
@@ -875,8 +926,6 @@ def _model_info(opts: ScoreOptions) -> dict[str, Any]:
 
     path = Path(opts.model) if opts.model is not None else default_model_path()
     if not path.exists():
-        from biaskit.errors import ModelError
-
         raise ModelError(f"model file not found: {path}")
     card = read_card(path)
     return {
@@ -1035,6 +1084,9 @@ def score(
         _check_manifest(parts, manifest, opts)
         try:
             state = _run_parts(opts, sources, parts, model)
+            t_assemble = time.perf_counter()
+            counts = _assemble(out, state["parts"], opts.format)
+            assemble_seconds = time.perf_counter() - t_assemble
         except KeyboardInterrupt:
             raise InterruptedRun(
                 f"interrupted; the complete parts are kept in {parts}. Continue with "
@@ -1045,9 +1097,6 @@ def score(
                 f"a worker process died ({exc}); the complete parts are kept in {parts}: run "
                 "again with resume=True (CLI: --resume), with fewer jobs if memory ran out"
             ) from exc
-        t_assemble = time.perf_counter()
-        counts = _assemble(out, state["parts"], opts.format)
-        assemble_seconds = time.perf_counter() - t_assemble
         seconds = time.perf_counter() - started
         names = _output_names(opts.format)
         result = ScoreResult(
@@ -1114,9 +1163,7 @@ def score(
 
 
 def _options_record(opts: ScoreOptions) -> dict[str, Any]:
-    record = {
-        f.name: getattr(opts, f.name) for f in dataclasses.fields(opts) if f.name != "scorer"
-    }
+    record = {f.name: getattr(opts, f.name) for f in dataclasses.fields(opts) if f.name != "scorer"}
     record["model"] = None if opts.model is None else os.fspath(opts.model)
     record["jobs"] = opts.n_jobs
     return record
@@ -1191,8 +1238,21 @@ def _check_manifest(parts: Path, manifest: dict[str, Any], opts: ScoreOptions) -
     _write_json(path, manifest)
 
 
+def _check_spawnable() -> None:
+    """Spawned workers re-import ``__main__``; a script read from stdin cannot be re-imported."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is None and main_file is not None and not Path(main_file).exists():
+        raise InputError(
+            f"worker processes cannot be started from a script that is not a file ({main_file}, "
+            "e.g. `python - < script.py`): save the script to a file, or pass jobs=1"
+        )
+
+
 def _make_engine(opts: ScoreOptions, model: str | None) -> _InProcess | _Pool | _Dask:
     jobs = opts.n_jobs
+    if opts.engine == "dask" and not opts.scheduler or opts.engine == "local" and jobs > 1:
+        _check_spawnable()
     if opts.engine == "dask":
         return _Dask(jobs, opts.scheduler, model, opts.scorer)
     if jobs == 1:
@@ -1238,7 +1298,7 @@ def _run_parts(
     def tasks() -> Iterator[tuple[int, list[tuple[int, bio.DocumentRecord]]]]:
         k = 0
         while True:
-            chunk = list(islice(records, opts.chunk_size))
+            chunk = list(itertools.islice(records, opts.chunk_size))
             if not chunk:
                 return
             docs: list[tuple[int, bio.DocumentRecord]] = []
@@ -1254,7 +1314,7 @@ def _run_parts(
                     errors.append(
                         (
                             pos,
-                            bio._error(
+                            bio.error_record(
                                 rec["source"],
                                 rec["line"],
                                 doc_id,
@@ -1307,24 +1367,14 @@ def _run_parts(
         progress.close()
     state["seconds"] = time.perf_counter() - t0
     if state["resumed"]:
-        logger.info("resumed: %d of %d parts were already complete", state["resumed"], state["parts"])
+        logger.info(
+            "resumed: %d of %d parts were already complete", state["resumed"], state["parts"]
+        )
     return state
 
 
 def _reason_kind(reason: str) -> str:
     """A short category of an error reason, for the summary in run.json."""
-    head = reason.split("(", 1)[0].split(",", 1)[0].split(":", 1)[0].strip()
+    head = reason.split("(", 1)[0].split(",", 1)[0].split(":", 1)[0]
+    head = re.sub(r"(?<![\w-])\d+(?![\w-])", "N", head).strip()
     return head[:60] or "error"
-
-
-# keep the part count helper importable for tests and tools
-def parts_needed(rows: int, chunk_size: int) -> int:
-    """Number of parts a run of ``rows`` input rows is cut into.
-
-    Examples
-    --------
-    >>> parts_needed(1001, 500)
-    3
-
-    """
-    return math.ceil(rows / chunk_size)

@@ -82,6 +82,7 @@ Pieces = tuple[tuple[int, int], ...]
 _T_LINE = re.compile(r"^(?P<id>T\d+)\t(?P<type>[^\t ]+) (?P<offsets>[^\t]*)(?:\t(?P<text>.*))?$")
 _E_LINE = re.compile(r"^(?P<id>E\d+)\t(?P<args>.*)$")
 _OFFSETS = re.compile(r"^(\d+) (\d+)$")
+_WORD = re.compile(r"\w")
 _ROLE_NUM = re.compile(r"^(?P<role>[A-Za-z][A-Za-z\-]*?)(?P<num>\d*)$")
 
 
@@ -241,6 +242,7 @@ def parse_ann(
     spans: dict[str, tuple[str, Pieces]] = {}
     events: list[tuple[str, list[tuple[str, str]], int]] = []
     skipped: Counter[str] = Counter()
+    mismatched = 0
     for lineno, line in enumerate(ann.splitlines(), start=1):
         if not line.strip():
             continue
@@ -249,8 +251,13 @@ def parse_ann(
             continue
         m = _T_LINE.match(line)
         if m:
-            spans[m.group("id")] = (m.group("type"), _parse_offsets(m.group("offsets"), n, path,
-                                                                     lineno))
+            pieces = _parse_offsets(m.group("offsets"), n, path, lineno)
+            spans[m.group("id")] = (m.group("type"), pieces)
+            given = m.group("text")
+            if given and len(pieces) == 1:
+                found = text[pieces[0][0] : pieces[0][1]]
+                if "\n" not in found and found != given:
+                    mismatched += 1
             continue
         m = _E_LINE.match(line)
         if m:
@@ -304,6 +311,9 @@ def parse_ann(
         ))
     if skipped:
         logger.debug("%s: skipped %s", path, dict(skipped))
+    if mismatched:
+        logger.warning("%s: %d span(s) whose text differs from the .txt at their offsets; is "
+                       "the .ann paired with the right .txt?", path, mismatched)
     return out
 
 
@@ -486,7 +496,10 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``sentence`` (P/R/F1, support and confusion of the sentence-level attribution tag),
+        ``sentence`` (P/R/F1, support and confusion of the sentence-level attribution tag;
+        gold-positive: the sentence holds the start of a gold cue), ``sentence_cue_or_content``
+        (the same with sentences that hold words of a gold content span also gold-positive: a
+        diagnostic closer to biaskit's own guidelines for multi-sentence quotations),
         ``cue``/``source``/``content`` (``exact`` and ``overlap`` P/R/F1; spans deduplicated per
         document and placed in the sentence where they start), ``outlet_density`` (attributed
         sentences per 100, predicted vs gold, per outlet) and the Spearman rank correlations
@@ -504,6 +517,9 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
         logger.debug("%d document(s) without sentences: %s", len(missing), sorted(missing)[:5])
     table = table.reset_index(drop=True)
     gold_pos = np.zeros(len(table), dtype=bool)
+    # diagnostic mapping: the sentence also holds words of a gold content span (the sentences
+    # of a multi-sentence quotation, which biaskit's own guidelines count as attributed)
+    gold_content = np.zeros(len(table), dtype=bool)
     role_pairs: dict[str, list[tuple[list[Any], list[Any]]]] = {r: [] for r in ROLES}
     by_doc: dict[str, list[BratAttribution]] = {}
     for ev in corpus.attributions:
@@ -526,6 +542,13 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
                 unplaced += 1
                 continue
             gold_pos[rows[i]] = True
+            for s, e in ev.content:
+                lo = max(int(np.searchsorted(ends, s, side="right")), 0)
+                for k in range(lo, len(starts)):
+                    if starts[k] >= e:
+                        break
+                    if _WORD.search(doc[max(s, starts[k]) : min(e, ends[k])]):
+                        gold_content[rows[k]] = True
             for role in ROLES:
                 pieces = getattr(ev, role)
                 if not pieces:
@@ -554,6 +577,8 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
     proba = (table["p_attribution"].astype(float).to_numpy() if "p_attribution" in table
              else pred_pos.astype(float))
     sentence = label_metrics(y, proba, pred_pos.astype(int))
+    sentence_content = label_metrics((gold_pos | gold_content).astype(int), proba,
+                                     pred_pos.astype(int))
 
     frame = pd.DataFrame({"doc_id": table["doc_id"].astype(str),
                           "outlet": table["outlet"].fillna("(none)").astype(str),
@@ -586,6 +611,7 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
         "n_gold_sentences": int(y.sum()),
         "n_pred_sentences": int(pred_pos.sum()),
         "sentence": sentence,
+        "sentence_cue_or_content": sentence_content,
         "cue": span_scores(role_pairs["cue"]),
         "source": span_scores(role_pairs["source"]),
         "content": span_scores(role_pairs["content"]),

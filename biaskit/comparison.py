@@ -45,17 +45,19 @@ reference) — no extra cost, for very large corpora.
 Stratified comparison
 ---------------------
 Outlets cover different stories, and rates differ by story. With
-``strata="topic"`` (any per-article column: topic, ISO week, ...) each
-outlet's rate is computed per stratum and then averaged with **common
-weights**: the pooled share of (non-promo) sentences of each stratum, over
-the strata that *every* compared outlet covers with at least
-:data:`MIN_STRATUM_ARTICLES` (2) articles — with one article, resampling within
-the stratum would show no variance (direct standardization). Articles in other
-strata are left out (and said so in ``warning``). Resampling and permutation
-happen within outlet × stratum; strata where an outlet has fewer than 5
-articles make its interval optimistic, and the row says so. When an outlet's rate is
-undefined in a stratum (no claims, say), its weights are renormalised over the
-remaining common strata and the row says so.
+``strata="topic"`` (any per-article column: topic, ISO week, ...) the
+comparison is **directly standardized**: each outlet's rate is computed per
+stratum, and the stratum rates are averaged with **common weights** — the
+pooled share of (non-promo) sentences of each stratum, over the strata that
+*every* compared outlet covers with at least :data:`MIN_STRATUM_ARTICLES` (2)
+articles (with a single article, resampling within the stratum would show no
+variance). So outlets are compared like for like, on the same story mix.
+Articles in other strata are left out, and the row's ``warning`` says how many.
+Resampling and permutation happen within outlet × stratum. When an outlet has
+fewer than 5 articles in a common stratum its interval is optimistic, and when
+its rate is undefined in a stratum (no claims, say) its weights are
+renormalised over the remaining strata; the row says both. With
+``per_stratum=True`` the table also holds each outlet × stratum rate.
 
 Adding a metric
 ---------------
@@ -77,7 +79,15 @@ A metric is a small :class:`Metric` over the article table:
 ...     description="share of articles with more than 30 sentences", proportion=True)
 
 and is passed with the built-in names: ``compare(table, metrics=["claim_density",
-quotes_per_article])``.
+quotes_per_article])``. Give it ``sentences=`` (a function of the sentence
+table returning a boolean mask) to let :func:`evidence` quote its sentences.
+
+Cost
+----
+:func:`compare` for 20 outlets × 100,000 articles × 10 metrics × 1,000
+replicates takes about a second. The permutation test costs
+``pairs × n_perm × articles per pair`` (tens of seconds for 190 pairs of
+10,000 articles at ``n_perm=1000``); ``test="bootstrap"`` is free.
 """
 
 from __future__ import annotations
@@ -112,6 +122,8 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "BUILTIN_METRICS",
     "DEFAULT_METRICS",
+    "EVIDENCE_COLUMNS",
+    "MIN_STRATUM_ARTICLES",
     "OUTLET_TABLE_COLUMNS",
     "STANDARDIZED",
     "CompareOptions",
@@ -811,6 +823,8 @@ def _article_table(table: pd.DataFrame, options: CompareOptions) -> pd.DataFrame
 def _prepare(table: pd.DataFrame, options: CompareOptions) -> _Prepared:
     metrics = resolve_metrics(options.metrics)
     arts = _article_table(table, options)
+    if len(arts) == 0:
+        raise InputError("comparison: the table has no rows (no articles to compare)")
     keep = arts[options.by].notna().to_numpy()
     if options.strata:
         keep = keep & arts[options.strata].notna().to_numpy()
@@ -820,8 +834,8 @@ def _prepare(table: pd.DataFrame, options: CompareOptions) -> _Prepared:
                        options.by if not options.strata else f"{options.by} or {options.strata}")
         arts = arts.loc[keep].reset_index(drop=True)
     if len(arts) == 0:
-        raise InputError("comparison: no articles to compare (table is empty after dropping "
-                         "rows without a group)")
+        raise InputError(f"comparison: no articles to compare (every article lacks "
+                         f"{options.by}{' or ' + options.strata if options.strata else ''})")
     num = np.empty((len(arts), len(metrics)))
     den = np.empty_like(num)
     for j, metric in enumerate(metrics):

@@ -195,24 +195,38 @@ def _parse_tokens(labels: str, path: str, lineno: int) -> list[tuple[str, dict[s
     return tokens
 
 
+def _occurrences(sentence: str, value: str) -> list[int]:
+    """Start offsets of ``value`` in ``sentence`` that respect word boundaries.
+
+    A span that starts (ends) with a letter or digit must not start (end) inside a word, so
+    ``{he}`` never matches the "he" in "They".
+    """
+    out = []
+    idx = sentence.find(value)
+    while idx >= 0:
+        end = idx + len(value)
+        left_ok = not (value[0].isalnum() and idx > 0 and sentence[idx - 1].isalnum())
+        right_ok = not (value[-1].isalnum() and end < len(sentence) and sentence[end].isalnum())
+        if left_ok and right_ok:
+            out.append(idx)
+        idx = sentence.find(value, idx + 1)
+    return out
+
+
 def _find(sentence: str, value: str, occ: int, what: str, path: str, lineno: int) -> int:
-    """Offset of the occ-th occurrence of value in sentence, or a CorpusError."""
+    """Offset of the occ-th whole-word occurrence of value in sentence, or a CorpusError."""
     if not value:
         raise CorpusError(f"empty {what} span", path=path, line=lineno)
-    idx = -1
-    for _ in range(max(occ, 1)):
-        idx = sentence.find(value, idx + 1)
-        if idx < 0:
-            break
-    if idx < 0:
-        count = sentence.count(value)
-        found = f"it occurs {count} time(s)" if count else "it does not occur"
+    found = _occurrences(sentence, value)
+    if len(found) < max(occ, 1):
+        count = len(found)
+        what_found = f"it occurs {count} time(s)" if count else "it does not occur"
         raise CorpusError(
-            f"{what} span {{{value}}}#{occ} not found in its sentence: {found}",
+            f"{what} span {{{value}}}#{occ} not found in its sentence: {what_found}",
             path=path,
             line=lineno,
         )
-    return idx
+    return found[max(occ, 1) - 1]
 
 
 def parse_article(path: str | Path) -> GoldArticle:
@@ -777,9 +791,101 @@ def statistics(corpus_dir: str | Path = "corpora") -> str:
     return "\n".join(lines)
 
 
+def cohen_kappa(a: list[bool], b: list[bool]) -> float:
+    """Cohen's kappa of two binary label lists (1.0 = perfect agreement, 0 = chance).
+
+    Examples
+    --------
+    >>> cohen_kappa([True, False, True, False], [True, False, False, False])
+    0.5
+    """
+    n = len(a)
+    if n == 0 or n != len(b):
+        raise ValueError("kappa needs two label lists of the same, non-zero length")
+    po = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    return 1.0 if pe == 1 else round((po - pe) / (1 - pe), 4)
+
+
+def _sentence_labels(art: GoldArticle) -> list[dict[str, bool]]:
+    rows = []
+    for s in art.sentences:
+        row = {"claim": s.claim, "attribution": bool(s.attributions),
+               "framing (writer)": bool(s.framing_kind),
+               "framing (quoted)": bool(s.quoted_framing_kind)}
+        row.update({f"attribution: {k}": k in s.attribution_kind for k in ATTRIBUTION_KINDS})
+        row.update({f"framing: {k}": k in s.framing_kind for k in FRAMING_KINDS})
+        rows.append(row)
+    return rows
+
+
+def agreement(first: Iterable[str | Path], second_dir: str | Path) -> str:
+    """Markdown table of Cohen's kappa per tag and kind between two annotations.
+
+    Parameters
+    ----------
+    first : iterable of path
+        Article files of the first annotation.
+    second_dir : str or Path
+        Folder with the second annotation of (some of) the same files, same file names.
+
+    Returns
+    -------
+    str
+        Markdown: articles and sentences compared, then one row per tag/kind with both
+        annotators' positive counts, observed agreement and kappa.
+    """
+    a_rows: list[dict[str, bool]] = []
+    b_rows: list[dict[str, bool]] = []
+    n_art = 0
+    for path in first:
+        other = Path(second_dir) / Path(path).name
+        if not other.exists():
+            continue
+        a, b = parse_article(path), parse_article(other)
+        if [x.end - x.start for x in a.sentences] != [x.end - x.start for x in b.sentences]:
+            raise CorpusError("second annotation changed the sentences", path=str(other))
+        a_rows += _sentence_labels(a)
+        b_rows += _sentence_labels(b)
+        n_art += 1
+    if not a_rows:
+        raise CorpusError("no doubly annotated articles found", path=str(second_dir))
+    lines = [f"Doubly annotated: **{n_art}** articles, **{len(a_rows)}** sentences.", "",
+             "| tag / kind | A positives | B positives | agreement | Cohen's kappa |",
+             "|---|---:|---:|---:|---:|"]
+    for key in a_rows[0]:
+        xa = [r[key] for r in a_rows]
+        xb = [r[key] for r in b_rows]
+        agree = sum(x == y for x, y in zip(xa, xb, strict=True)) / len(xa)
+        lines.append(f"| {key} | {sum(xa)} | {sum(xb)} | {agree:.3f} | {cohen_kappa(xa, xb):.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(corpus_dir: str | Path = "corpora") -> Path:
+    """Fill ``README.template.md`` with the statistics and agreement tables."""
+    corpus_dir = Path(corpus_dir)
+    template = (corpus_dir / "README.template.md").read_text("utf-8")
+    second = corpus_dir / "agreement" / "annotator-b"
+    if second.is_dir() and any(second.glob("*.txt")):
+        agree = agreement(article_files(corpus_dir), second)
+    else:
+        agree = "(not yet measured)"
+    text = template.replace("{{STATISTICS}}", statistics(corpus_dir).strip()).replace(
+        "{{AGREEMENT}}", agree.strip()
+    )
+    out = corpus_dir / "README.md"
+    out.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m biaskit.corpus validate|build|stats [CORPUS_DIR]``."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "readme":
+        corpus_dir = Path(argv[1] if len(argv) > 1 else "corpora")
+        sys.stdout.write(f"wrote {write_readme(corpus_dir)}\n")
+        return 0
     if not argv or argv[0] not in ("validate", "build", "stats", "check"):
         sys.stderr.write(
             "usage: python -m biaskit.corpus validate|build|stats [CORPUS_DIR]\n"

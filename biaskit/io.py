@@ -61,6 +61,7 @@ __all__ = [
     "finish_record",
     "extract_html",
     "is_error",
+    "error_record",
     "STDIN",
 ]
 
@@ -435,9 +436,9 @@ def iter_records(
         except _FileError as exc:
             n += 1
             doc_id = src.relative if src.format in _DIRECTORY_FORMATS else None
-            yield _error(src.path, exc.line, doc_id, exc.reason)
+            yield error_record(src.path, exc.line, doc_id, exc.reason)
         if n == 0:
-            yield _error(src.path, None, None, "empty file: no records")
+            yield error_record(src.path, None, None, "empty file: no records")
 
 
 def finish_record(record: DocumentRecord | ErrorRecord) -> Record:
@@ -462,7 +463,7 @@ def finish_record(record: DocumentRecord | ErrorRecord) -> Record:
     doc.pop("html", None)
     extracted = extract_html(doc["text"])
     if extracted is None:
-        return _error(
+        return error_record(
             doc["source"],
             doc["line"],
             doc["doc_id"],
@@ -540,7 +541,15 @@ class _FileError(Exception):
         self.line = line
 
 
-def _error(source: str, line: int | None, doc_id: str | None, reason: str) -> ErrorRecord:
+def error_record(source: str, line: int | None, doc_id: str | None, reason: str) -> ErrorRecord:
+    """Build an :class:`ErrorRecord`.
+
+    Examples
+    --------
+    >>> error_record("a.csv", 3, "x", "empty text")["reason"]
+    'empty text'
+
+    """
     return {"source": source, "line": line, "doc_id": doc_id, "reason": reason}
 
 
@@ -660,14 +669,14 @@ def _from_fields(fields: dict[str, Any], columns: ColumnMap, src: Source, line: 
     text = fields.get(columns.text_col)
     if columns.text_col not in fields:
         keys = ", ".join(map(repr, list(fields)[:12])) or "none"
-        return _error(
+        return error_record(
             src.path,
             line,
             raw_id,
             f"no {columns.text_col!r} field (found {keys}); pass text_col= to name it",
         )
     if text is not None and not isinstance(text, str):
-        return _error(
+        return error_record(
             src.path,
             line,
             raw_id,
@@ -690,7 +699,7 @@ def _document(doc: dict[str, Any]) -> Record:
     """Normalise a document's text; an empty text makes it an error record."""
     text = _normalise(doc["text"] or "")
     if not text.strip():
-        return _error(doc["source"], doc["line"], doc["doc_id"], "empty text")
+        return error_record(doc["source"], doc["line"], doc["doc_id"], "empty text")
     doc["text"] = text
     if doc.get("title"):
         doc["title"] = _normalise(doc["title"])
@@ -707,7 +716,7 @@ def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield _error(
+                    yield error_record(
                         src.path,
                         line_no,
                         None,
@@ -715,7 +724,7 @@ def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]
                     )
                     continue
                 if not isinstance(obj, dict):
-                    yield _error(
+                    yield error_record(
                         src.path,
                         line_no,
                         None,
@@ -752,14 +761,14 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
             except StopIteration:
                 break
             except csv.Error as exc:
-                yield _error(src.path, line_no, None, f"malformed CSV row ({exc})")
+                yield error_record(src.path, line_no, None, f"malformed CSV row ({exc})")
                 line_no = reader.line_num + 1
                 continue
             start, line_no = line_no, reader.line_num + 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank line
             if len(row) > width:
-                yield _error(
+                yield error_record(
                     src.path,
                     start,
                     None,
@@ -810,7 +819,7 @@ def _read_file_document(src: Source, codec: str, defer_html: bool) -> Record:
     }
     if src.format == "html":
         if not text.strip():
-            return _error(src.path, 1, doc["doc_id"], "empty text")
+            return error_record(src.path, 1, doc["doc_id"], "empty text")
         doc["html"] = True
         return doc if defer_html else finish_record(doc)  # type: ignore[return-value]
     return _document(doc)

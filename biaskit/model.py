@@ -54,6 +54,9 @@ class SentenceTagger(ClassifierMixin, BaseEstimator):
         Iterations of the solver.
     random_state : int
         Seed of the fold shuffling.
+    multi_label : bool or None
+        Treat a 2-D ``y`` as a label-indicator matrix even with one column (True), or infer it
+        from ``y`` (None).
 
     Attributes
     ----------
@@ -75,6 +78,7 @@ class SentenceTagger(ClassifierMixin, BaseEstimator):
         cv: int = 3,
         max_iter: int = 2000,
         random_state: int = 0,
+        multi_label: bool | None = None,
     ) -> None:
         self.C = C
         self.class_weight = class_weight
@@ -82,6 +86,7 @@ class SentenceTagger(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.max_iter = max_iter
         self.random_state = random_state
+        self.multi_label = multi_label
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -120,7 +125,9 @@ class SentenceTagger(ClassifierMixin, BaseEstimator):
             )
         X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64)
         y = np.asarray(y)
-        self.multilabel_ = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
+        self.multilabel_ = y.ndim == 2 and (
+            bool(self.multi_label) or type_of_target(y) == "multilabel-indicator"
+        )
         if self.multilabel_:
             self.classes_ = [np.array([0, 1]) for _ in range(y.shape[1])]
             self.estimators_ = [self._fit_one(X, y[:, j]) for j in range(y.shape[1])]
@@ -258,6 +265,6 @@ def make_model(
                     char_ngrams=char_ngrams,
                 ),
             ),
-            ("tagger", SentenceTagger(C=C, random_state=random_state)),
+            ("tagger", SentenceTagger(C=C, random_state=random_state, multi_label=True)),
         ]
     )
