@@ -23,6 +23,7 @@ import pandas as pd
 from biaskit.attribution import extract_article
 from biaskit.errors import InputError
 from biaskit.lexicons import default_matcher
+from biaskit.quotes import quote_spans
 from biaskit.schema import ATTRIBUTION_KINDS, FRAMING_KINDS, SENTENCE_COLUMNS
 from biaskit.segment import _as_documents, segment_frame
 
@@ -38,6 +39,8 @@ _FRAMING_LEXICONS = {
 _ATTRIBUTION_LEXICONS = {"reporting_verbs", "attribution_phrases", "hedges"}
 #: evidence items per positive tag from the model's weights (besides lexicon matches)
 TOP_FEATURES = 3
+#: probability above which the model alone may tag an attribution with no cue or rule behind it
+CONFIDENT = 0.9
 
 
 def _documents(docs: Any) -> pd.DataFrame:
@@ -143,9 +146,21 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         )
     }
     doc_texts = table["doc_id"].map(texts).tolist()
+    # quotation spans per sentence (doc offsets), to tell writer-voice cues from quoted ones
+    quote_parts: dict[int, list[tuple[int, int]]] = {}
+    row = 0
+    for doc_id, group in table.groupby("doc_id", sort=False):
+        spans = quote_spans(texts[doc_id])
+        for s0, e0 in zip(group["start"], group["end"], strict=True):
+            quote_parts[row] = [(max(a, s0), min(b, e0)) for a, b in spans if b > s0 and a < e0]
+            row += 1
     for i, (doc, start, end, in_quote) in enumerate(
         zip(doc_texts, table["start"], table["end"], table["in_quote"], strict=True)
     ):
+        matches = matcher.matches(doc[start:end], offset=start)
+        quoted_parts = quote_parts.get(i, [])
+        w_matches = [m for m in matches
+                     if not any(qs <= m["start"] < qe for qs, qe in quoted_parts)]
         # a user's model may predict only some labels: absent ones are never on
         p = np.append(proba[i], np.nan)
         d = np.append(decided[i], False)
@@ -158,7 +173,14 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
             and (a.source or "hedged" in a.kind)
             for a in atts
         )
-        is_att = bool(d[idx["attribution"]] or att_kinds) or (
+        # a positive without any rule or attribution cue behind it needs a confident model
+        cue_seen = bool(atts) or any(
+            m["lexicon"] in _ATTRIBUTION_LEXICONS and m["weight"] >= 0.6 for m in w_matches
+        )
+        model_att = bool(d[idx["attribution"]] or att_kinds) and (
+            cue_seen or p_att >= CONFIDENT
+        )
+        is_att = model_att or (
             strong_rule and "attribution" in labels
             and p_att >= 0.5 * thr[idx["attribution"]]
         )
@@ -176,12 +198,22 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         # --- framing, writer voice
         fr_kinds = [k for k in FRAMING_KINDS if d[idx[k]]]
         is_fr = bool(d[idx["framing"]] or fr_kinds)
+        # a strong charged or evaluative term in the writer's voice rescues a near miss
+        strong_terms = {_FRAMING_LEXICONS[m["lexicon"]] for m in w_matches
+                        if m["lexicon"] in _FRAMING_LEXICONS and m["weight"] >= 0.8}
+        if not is_fr and strong_terms and p[idx["framing"]] >= 0.5 * thr[idx["framing"]]:
+            is_fr = True
+        if is_fr:
+            fr_kinds = [k for k in FRAMING_KINDS if k in set(fr_kinds) | strong_terms]
         if is_fr and not fr_kinds:
             kind_p = {k: p[idx[k]] for k in FRAMING_KINDS if k in labels}
             fr_kinds = [max(kind_p, key=kind_p.get)] if kind_p else []
         # --- framing, quoted voice (kinds from the framing lexicons inside quotation marks)
-        q_fr = bool(d[idx["quoted_framing"]] and in_quote > 0)
-        matches = matcher.matches(doc[start:end], offset=start) if (evidence or q_fr) else []
+        q_terms = [m for m in matches if m["lexicon"] in _FRAMING_LEXICONS
+                   and any(qs <= m["start"] < qe for qs, qe in quoted_parts)]
+        q_fr = bool(d[idx["quoted_framing"]] and in_quote > 0) and (
+            bool(q_terms) or p[idx["quoted_framing"]] >= CONFIDENT
+        )
         q_kinds: list[str] = []
         if q_fr:
             q_kinds = sorted(
@@ -212,7 +244,9 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
             rows[f"{key}_end"].append(span[1] if span else None)
         rows["source_type"].append(main.source_type if main is not None else None)
         rows["source_entity"].append(main.entity if main is not None else None)
-        rows["kind_proba"].append({lab: round(float(proba[i, j]), 4) for j, lab in enumerate(labels)})
+        rows["kind_proba"].append(
+            {lab: round(float(proba[i, j]), 4) for j, lab in enumerate(labels)}
+        )
         rows["attributions"].append([_att_record(doc, a) for a in atts] if is_att else [])
         if evidence:
             rows["evidence"].append(

@@ -706,38 +706,64 @@ def _document(doc: dict[str, Any]) -> Record:
     return doc  # type: ignore[return-value]
 
 
-def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
-    line_no = 0
-    with _open_binary(src) as raw, _io.TextIOWrapper(raw, encoding=codec, newline="\n") as fh:
+def _jsonl_lines(src: Source, raw: BinaryIO, codec: str) -> Iterator[tuple[int, str | None]]:
+    """``(line number, text)`` of each line; text is None where a line does not decode."""
+    line_codec = "utf-8" if codec == "utf-8-sig" else codec
+    try:
+        ascii_safe = "\n".encode(line_codec) == b"\n"
+    except UnicodeError:
+        ascii_safe = False
+    if ascii_safe:
+        # split the bytes on newlines and decode line by line: one bad line (on stdin, where
+        # nothing is checked up front) costs that line only
+        for line_no, line in enumerate(raw, start=1):
+            try:
+                yield line_no, line.decode(line_codec).removeprefix("\ufeff")
+            except UnicodeDecodeError:
+                yield line_no, None
+        return
+    with _io.TextIOWrapper(raw, encoding=codec, newline="\n") as fh:  # UTF-16, UTF-32
+        line_no = 0
         try:
-            for line_no, line in enumerate(fh, start=1):  # noqa: B007 (used after the loop)
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield error_record(
-                        src.path,
-                        line_no,
-                        None,
-                        f"invalid JSON ({exc.msg.removesuffix(' at')}, column {exc.colno})",
-                    )
-                    continue
-                if not isinstance(obj, dict):
-                    yield error_record(
-                        src.path,
-                        line_no,
-                        None,
-                        f"expected a JSON object per line, got {type(obj).__name__}",
-                    )
-                    continue
-                yield _from_fields(obj, columns, src, line_no)
-        except UnicodeDecodeError as exc:  # only stdin gets here: files are checked first
+            for line_no, line in enumerate(fh, start=1):  # noqa: B007 (used below)
+                yield line_no, line.removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
             raise _FileError(
                 f"cannot decode as {_shown(codec)} after line {line_no}; the rest was skipped. "
                 "Pass encoding= (CLI: --encoding) with the input's encoding",
                 line_no + 1,
             ) from exc
+
+
+def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
+    with _open_binary(src) as raw:
+        for line_no, line in _jsonl_lines(src, raw, codec):
+            if line is None:
+                yield error_record(
+                    src.path,
+                    line_no,
+                    None,
+                    f"cannot decode as {_shown(codec)}; pass encoding= (CLI: --encoding) "
+                    "with the input's encoding",
+                )
+                continue
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                reason = f"invalid JSON ({exc.msg.removesuffix(' at')}, column {exc.colno})"
+                yield error_record(src.path, line_no, None, reason)
+                continue
+            if not isinstance(obj, dict):
+                yield error_record(
+                    src.path,
+                    line_no,
+                    None,
+                    f"expected a JSON object per line, got {type(obj).__name__}",
+                )
+                continue
+            yield _from_fields(obj, columns, src, line_no)
 
 
 def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:

@@ -1,0 +1,529 @@
+"""Tests of biaskit.batch: batch scoring, accounting, parallel engines, resume, locking.
+
+Most tests use the fast fake scorers of ``fixtures/batch/fakescorer.py`` (real segmentation,
+fixed tags); ``test_real_model_end_to_end`` runs the shipped model.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import biaskit
+from biaskit.batch import ScoreOptions, ScoreResult, score
+from biaskit.errors import BiaskitError, InputError, InterruptedRun, OutputError, SchemaError
+from biaskit.schema import ARTICLE_COLUMNS, SENTENCE_COLUMNS
+
+FIX = Path(__file__).parent / "fixtures" / "batch"
+# worker processes are spawned and inherit sys.path, so they can import the fake scorers too
+if str(FIX) not in sys.path:
+    sys.path.insert(0, str(FIX))
+import fakescorer  # noqa: E402
+
+FIXTURE_INPUTS = [
+    "docs.jsonl", "bom.jsonl", "empty.jsonl", "docs.csv", "docs.tsv", "latin1.csv", "site",
+    "dupes.jsonl",
+]
+
+SENTENCES = [
+    "The council approved the budget on Tuesday.",
+    "Prices rose 3.5% in May, the statistics office said.",
+    "Officials who asked not to be named said talks had stalled.",
+    "The company reportedly plans to cut 1,200 jobs.",
+    "“We will not back down,” the union leader said.",
+    "Shares fell 4% in early trading.",
+    "According to the ministry, 14 people were injured.",
+    "The storm is expected to weaken by Thursday.",
+    "Critics called the plan a reckless gamble.",
+    "The museum reopened after a two-year renovation.",
+]
+
+
+def fixture_inputs() -> list[str]:
+    return [str(FIX / name) for name in FIXTURE_INPUTS]
+
+
+def synthetic_jsonl(path: Path, n: int, *, seed: int = 0, outlets: int = 5) -> Path:
+    """``n`` seeded synthetic articles of 2–7 sentences in 1–3 paragraphs."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            paras = [" ".join(rng.choices(SENTENCES, k=rng.randint(1, 3)))
+                     for _ in range(rng.randint(1, 3))]
+            doc = {"doc_id": f"doc-{i:05d}", "outlet": f"outlet-{i % outlets}",
+                   "title": f"Article {i}", "text": "\n\n".join(paras)}
+            fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    return path
+
+
+def run(inputs, out, **kw) -> ScoreResult:
+    kw.setdefault("scorer", fakescorer.fake_analyze)
+    kw.setdefault("jobs", 1)
+    kw.setdefault("quiet", True)
+    return score(inputs, out, **kw)
+
+
+def read_outputs(out: Path, fmt: str = "parquet"):
+    if fmt == "csv":
+        sentences = pd.read_csv(out / "sentences.csv")
+        articles = pd.read_csv(out / "articles.csv")
+    else:
+        sentences = pd.read_parquet(out / "sentences.parquet")
+        articles = pd.read_parquet(out / "articles.parquet")
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+    return sentences, articles, errors
+
+
+def assert_same_outputs(a: Path, b: Path) -> None:
+    sa, aa, ea = read_outputs(a)
+    sb, ab, eb = read_outputs(b)
+    key = ["doc_id", "sent_id"]
+    pd.testing.assert_frame_equal(
+        sa.sort_values(key).reset_index(drop=True), sb.sort_values(key).reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(sa, sb)  # the same order too
+    pd.testing.assert_frame_equal(aa, ab)
+    assert ea == eb
+    assert (a / "errors.jsonl").read_bytes() == (b / "errors.jsonl").read_bytes()
+    ca = json.loads((a / "run.json").read_text())["counts"]
+    cb = json.loads((b / "run.json").read_text())["counts"]
+    for k in ("rows_read", "articles_scored", "errors", "sentences", "parts"):
+        assert ca[k] == cb[k], k
+
+
+# --------------------------------------------------------------------------- outputs and accounting
+
+
+def test_every_format_scored_and_accounted(tmp_path):
+    parquet = tmp_path / "more.parquet"
+    pd.DataFrame(
+        {"doc_id": ["pq-1", "pq-2"], "outlet": ["vitals", "vitals"],
+         "text": ["The trial enrolled 412 patients, researchers said.", None]}
+    ).to_parquet(parquet)
+    gz = tmp_path / "more.csv.gz"
+    gz.write_bytes(gzip.compress(b"doc_id,text\ngz-1,A gzipped article. It was read.\n"))
+    out = tmp_path / "out"
+    result = run([*fixture_inputs(), str(parquet), str(gz)], out, chunk_size=4)
+
+    assert result.closes
+    assert result.rows_read == result.articles_scored + result.errors
+    assert (result.rows_read, result.articles_scored, result.errors) == (32, 19, 13)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "articles.parquet", "errors.jsonl", "run.json", "sentences.parquet"
+    ]  # parts/ and the lock are gone
+    sentences, articles, errors = read_outputs(out)
+    assert list(sentences.columns) == list(SENTENCE_COLUMNS)
+    assert len(sentences) == result.sentences
+    assert list(articles.columns[: len(ARTICLE_COLUMNS)]) == list(ARTICLE_COLUMNS)
+    assert list(articles.columns[len(ARTICLE_COLUMNS):]) == ["title", "published", "url",
+                                                              "source", "line"]
+    assert len(articles) == result.articles_scored
+    assert articles["doc_id"].is_unique
+    assert set(sentences["doc_id"]) == set(articles["doc_id"])
+    assert len(errors) == result.errors
+    assert all(set(e) == {"source", "line", "doc_id", "reason"} for e in errors)
+
+    # every kind of input made it in, with its metadata
+    ids = set(articles["doc_id"])
+    assert {"hg-1", "bom-1", "csv-1", "tsv-1", "pq-1", "gz-1", "harbor-gazette/storm.html",
+            "northwire/2026/kelvar.txt", "top.txt"} <= ids
+    storm = articles.set_index("doc_id").loc["harbor-gazette/storm.html"]
+    assert storm["outlet"] == "harbor-gazette"
+    assert storm["title"] == "Storm knocks out power to 40,000 homes"
+    assert storm["published"] == "2026-01-19"
+    assert articles.set_index("doc_id").loc["csv-1", "line"] == 2
+    # a document without outlet keeps a null outlet
+    assert pd.isna(articles.set_index("doc_id").loc["top.txt", "outlet"])
+
+    # run.json: model, inputs with sizes and hashes, options, counts, timings, versions
+    info = json.loads((out / "run.json").read_text())
+    assert info["counts"]["rows_read"] == 32
+    assert info["accounting"]["closes"] is True
+    assert info["model"]["scorer"] == "fakescorer.fake_analyze"
+    assert info["options"]["chunk_size"] == 4 and info["options"]["jobs"] == 1
+    assert "scorer" not in info["options"]
+    assert len(info["inputs"]) == len(FIXTURE_INPUTS) + 2
+    first = info["inputs"][0]
+    assert first["size"] == (FIX / "docs.jsonl").stat().st_size and len(first["sha256"]) == 64
+    site = next(i for i in info["inputs"] if i["kind"] == "directory")
+    assert site["files"] == 6
+    assert info["timings"]["seconds"] > 0
+    assert info["environment"]["libraries"]["pandas"] == pd.__version__
+    assert info["counts"]["error_reasons"]["empty text"] == 5
+
+
+def test_error_rows_name_file_line_id_and_reason(tmp_path):
+    out = tmp_path / "out"
+    run(fixture_inputs(), out, chunk_size=3)
+    _, _, errors = read_outputs(out)
+    by = {(Path(e["source"]).name, e["line"]): e for e in errors}
+    assert by[("dupes.jsonl", 3)] == {
+        "source": str(FIX / "dupes.jsonl"), "line": 3, "doc_id": "d-1",
+        "reason": f"duplicate id, first seen at {FIX / 'dupes.jsonl'}:1",
+    }
+    assert by[("docs.csv", 3)]["reason"] == "empty text"
+    assert by[("docs.csv", 3)]["doc_id"] == "csv-2"
+    assert by[("docs.jsonl", 4)]["reason"].startswith("invalid JSON")
+    assert by[("empty.jsonl", None)]["reason"] == "empty file: no records"
+    assert "cannot decode as utf-8" in by[("latin1.csv", 2)]["reason"]
+    assert "cannot decode as utf-8" in by[("latin1.txt", 1)]["reason"]
+    # errors are in input order
+    order = [FIXTURE_INPUTS.index(Path(e["source"]).name) if Path(e["source"]).name in
+             FIXTURE_INPUTS else FIXTURE_INPUTS.index("site") for e in errors]
+    assert order == sorted(order)
+
+
+def test_duplicate_ids_across_files_are_reported(tmp_path):
+    a = tmp_path / "a.jsonl"
+    a.write_text('{"doc_id": "x", "text": "One. Two."}\n')
+    b = tmp_path / "b.csv"
+    b.write_text("doc_id,text\ny,Fine.\nx,Again.\n")
+    out = tmp_path / "out"
+    result = run([str(a), str(b)], out)
+    assert (result.articles_scored, result.errors) == (2, 1)
+    [err] = read_outputs(out)[2]
+    assert err == {"source": str(b), "line": 3, "doc_id": "x",
+                   "reason": f"duplicate id, first seen at {a}:1"}
+
+
+def test_a_failing_document_becomes_an_error_and_the_rest_is_scored(tmp_path, caplog):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(
+        json.dumps({"doc_id": f"d{i}", "text": f"Article {i} said hello. " +
+                    ("It will EXPLODE." if i == 3 else "It is calm.")}) + "\n"
+        for i in range(6)
+    ))
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING, logger="biaskit.batch"):
+        result = run([str(src)], out, chunk_size=10)
+    assert (result.articles_scored, result.errors) == (5, 1)
+    [err] = read_outputs(out)[2]
+    assert err == {"source": str(src), "line": 4, "doc_id": "d3",
+                   "reason": "analysis failed: ValueError: fake analyzer cannot tag this document"}
+    assert "one by one" in caplog.text
+    sentences = read_outputs(out)[0]
+    assert sorted(set(sentences["doc_id"])) == ["d0", "d1", "d2", "d4", "d5"]
+
+
+def test_a_scorer_that_breaks_the_contract_stops_the_run(tmp_path):
+    with pytest.raises(SchemaError, match="missing column"):
+        run(fixture_inputs(), tmp_path / "out", scorer=fakescorer.broken_analyze)
+    assert not (tmp_path / "out" / ".lock").exists()
+
+
+def test_csv_output_encodes_lists_as_json(tmp_path):
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 30)
+    run([str(src)], tmp_path / "pq", chunk_size=7)
+    run([str(src)], tmp_path / "csv", chunk_size=7, format="csv")
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
+        "articles.csv", "errors.jsonl", "run.json", "sentences.csv"
+    ]
+    pq_s, pq_a, _ = read_outputs(tmp_path / "pq")
+    csv_s, csv_a, _ = read_outputs(tmp_path / "csv", "csv")
+    assert list(csv_s.columns) == list(pq_s.columns)
+    assert len(csv_s) == len(pq_s) and len(csv_a) == len(pq_a)
+    kinds = csv_s["attribution_kind"].map(json.loads)
+    assert kinds.tolist() == [list(k) for k in pq_s["attribution_kind"]]
+    evidence = csv_s["evidence"].map(json.loads)
+    assert any(e and e[0]["term"] == "said" for e in evidence)
+    assert csv_s["text"].tolist() == pq_s["text"].tolist()
+
+
+def test_empty_corpus_writes_empty_tables(tmp_path):
+    out = tmp_path / "out"
+    result = run([str(FIX / "empty.jsonl")], out)
+    assert (result.rows_read, result.articles_scored, result.errors, result.sentences) == (
+        1, 0, 1, 0)
+    sentences, articles, _ = read_outputs(out)
+    assert len(sentences) == 0 and list(sentences.columns) == list(SENTENCE_COLUMNS)
+    assert len(articles) == 0
+
+
+def test_stdin_input(tmp_path, monkeypatch):
+    import io
+
+    data = b'{"doc_id": "s1", "text": "Piped in. It works."}\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    result = run(["-"], tmp_path / "out")
+    assert (result.rows_read, result.articles_scored) == (1, 1)
+    info = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert info["inputs"] == [{"path": "-", "kind": "stdin", "size": None, "sha256": None}]
+
+
+# --------------------------------------------------------------------------- parallel engines
+
+
+def test_two_jobs_give_the_same_files_as_one(tmp_path):
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 400, seed=1)
+    inputs = [str(src), *fixture_inputs()]
+    one = run(inputs, tmp_path / "one", chunk_size=37, jobs=1)
+    two = run(inputs, tmp_path / "two", chunk_size=37, jobs=2)
+    assert one.parts == two.parts == 12
+    assert_same_outputs(tmp_path / "one", tmp_path / "two")
+
+
+def test_dask_gives_the_same_files_as_local(tmp_path):
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 200, seed=2)
+    inputs = [str(src), *fixture_inputs()]
+    run(inputs, tmp_path / "local", chunk_size=40)
+    result = run(inputs, tmp_path / "dask", chunk_size=40, engine="dask", jobs=2)
+    assert result.closes
+    assert_same_outputs(tmp_path / "local", tmp_path / "dask")
+    info = json.loads((tmp_path / "dask" / "run.json").read_text())
+    assert info["environment"]["engine"] == "dask"
+    assert info["environment"]["libraries"]["distributed"]
+
+
+def test_dask_missing_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(BiaskitError, match=r"pip install 'biaskit\[dask\]'"):
+        run(fixture_inputs(), tmp_path / "out", engine="dask")
+    assert not (tmp_path / "out" / ".lock").exists()
+
+
+# --------------------------------------------------------------------------- output directory
+
+
+def test_non_empty_output_directory_is_refused(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"not empty \(notes.txt\).*resume=True.*overwrite=True"):
+        run(fixture_inputs(), out)
+    with pytest.raises(OutputError, match="no biaskit run to resume"):
+        run(fixture_inputs(), out, resume=True)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not (out / ".lock").exists()
+
+
+def test_overwrite_replaces_only_our_files(tmp_path):
+    out = tmp_path / "out"
+    first = run(fixture_inputs(), out)
+    with pytest.raises(OutputError, match="not empty"):
+        run(fixture_inputs(), out)
+    (out / "notes.txt").write_text("mine")
+    second = run([str(FIX / "docs.tsv")], out, overwrite=True)
+    assert second.rows_read == 2 != first.rows_read
+    assert (out / "notes.txt").read_text() == "mine"
+    assert len(read_outputs(out)[1]) == 2
+
+
+def test_output_path_that_is_a_file(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(OutputError, match="not a directory"):
+        run(fixture_inputs(), f)
+
+
+def test_a_live_lock_refuses_a_second_run_and_a_stale_one_is_taken_over(tmp_path, caplog):
+    out = tmp_path / "out"
+    out.mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / ".lock").write_text(f"{other.pid} {os.uname().nodename}\n")
+        with pytest.raises(OutputError, match=rf"in use by another biaskit run \(pid {other.pid}\)"):
+            run(fixture_inputs(), out)
+        assert (out / ".lock").exists()  # not ours to remove
+    finally:
+        other.kill()
+        other.wait()
+    with caplog.at_level(logging.WARNING, logger="biaskit.batch"):
+        result = run(fixture_inputs(), out)
+    assert result.closes
+    assert "stale lock" in caplog.text and str(other.pid) in caplog.text
+    assert not (out / ".lock").exists()
+
+
+def test_concurrent_run_is_refused(tmp_path):
+    """A real second process running into the same directory is refused by the lock."""
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 300)
+    out = tmp_path / "out"
+    proc = _start_run(src, out, delay=0.5)
+    try:
+        _wait_for(lambda: (out / ".lock").exists() and proc.poll() is None)
+        with pytest.raises(OutputError, match="in use by another biaskit run"):
+            run([str(src)], out, scorer=fakescorer.slow_analyze, chunk_size=20, resume=True)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def _start_run(src: Path, out: Path, *, delay: float, chunk_size: int = 20, jobs: int = 1):
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import biaskit, fakescorer; "
+        "biaskit.score([sys.argv[2]], sys.argv[3], scorer=fakescorer.slow_analyze, "
+        f"chunk_size={chunk_size}, jobs={jobs}, quiet=True)"
+    )
+    env = {**os.environ, "BIASKIT_TEST_DELAY": str(delay)}
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(FIX), str(src), str(out)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def _complete_parts(out: Path) -> int:
+    return len(list((out / "parts").glob("part-??????.parquet")))
+
+
+def test_killed_run_resumes_to_the_same_files(tmp_path, caplog):
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 2000, seed=3)
+    out = tmp_path / "killed"
+    proc = _start_run(src, out, delay=0.2, chunk_size=50)
+    try:
+        _wait_for(lambda: (out / "parts").exists() and _complete_parts(out) >= 4
+                  or proc.poll() is not None)
+        assert proc.poll() is None, proc.stderr.read()
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    done = _complete_parts(out)
+    assert 4 <= done < 40
+    assert (out / ".lock").exists()  # left behind by the killed run
+    with pytest.raises(OutputError, match="not empty"):
+        run([str(src)], out, scorer=fakescorer.slow_analyze, chunk_size=50)
+    with pytest.raises(OutputError, match=r"cannot resume.*chunk_size: was 50, now 60"):
+        run([str(src)], out, scorer=fakescorer.slow_analyze, chunk_size=60, resume=True)
+
+    with caplog.at_level(logging.WARNING, logger="biaskit.batch"):
+        resumed = run([str(src)], out, scorer=fakescorer.slow_analyze, chunk_size=50, resume=True)
+    assert "stale lock" in caplog.text
+    assert resumed.parts == 40 and resumed.parts_resumed >= done
+    assert resumed.closes and resumed.rows_read == 2000 == resumed.articles_scored
+
+    full = run([str(src)], tmp_path / "full", scorer=fakescorer.slow_analyze, chunk_size=50)
+    assert (full.rows_read, full.articles_scored, full.errors, full.sentences) == (
+        resumed.rows_read, resumed.articles_scored, resumed.errors, resumed.sentences)
+    assert_same_outputs(out, tmp_path / "full")
+    assert pq.read_table(out / "sentences.parquet").equals(
+        pq.read_table(tmp_path / "full" / "sentences.parquet"))
+
+    # resuming a finished run changes nothing
+    again = run([str(src)], out, scorer=fakescorer.slow_analyze, chunk_size=50, resume=True)
+    assert again.rows_read == 2000 and again.parts_resumed == again.parts
+
+
+def test_ctrl_c_raises_interrupted_run_and_resume_finishes(tmp_path):
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 100, seed=4)
+    inputs = [str(src), *fixture_inputs()]
+    out = tmp_path / "out"
+    with pytest.raises(InterruptedRun, match=r"resume=True") as exc:
+        run(inputs, out, chunk_size=10, scorer=fakescorer.InterruptAfter(3))
+    assert exc.value.exit_code == 130
+    assert _complete_parts(out) == 3
+    assert not (out / ".lock").exists()
+    assert not (out / "sentences.parquet").exists()
+    result = run(inputs, out, chunk_size=10, scorer=fakescorer.InterruptAfter(None), resume=True)
+    assert result.parts_resumed == 3 and result.closes
+    run(inputs, tmp_path / "full", chunk_size=10, scorer=fakescorer.InterruptAfter(None))
+    assert_same_outputs(out, tmp_path / "full")
+
+
+def test_sigint_with_worker_processes_exits_cleanly(tmp_path):
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 1000, seed=5)
+    out = tmp_path / "out"
+    proc = _start_run(src, out, delay=0.3, chunk_size=20, jobs=2)
+    try:
+        _wait_for(lambda: (out / "parts").exists() and _complete_parts(out) >= 2
+                  or proc.poll() is not None)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert "InterruptedRun" in stderr and "resume=True" in stderr
+    assert not (out / ".lock").exists()
+    assert _complete_parts(out) >= 2
+
+
+# --------------------------------------------------------------------------- options
+
+
+def test_options_object_and_overrides(tmp_path):
+    opts = ScoreOptions(chunk_size=5, jobs=1, quiet=True, scorer=fakescorer.fake_analyze)
+    result = score([str(FIX / "docs.tsv")], tmp_path / "a", opts, chunk_size=1)
+    assert result.parts == 2
+    with pytest.raises(TypeError, match=r"unknown option\(s\) chunksize"):
+        score([str(FIX / "docs.tsv")], tmp_path / "b", opts, chunksize=3)
+    assert biaskit.score is score
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"chunk_size": 0}, "chunk_size must be a positive integer"),
+        ({"jobs": 0}, "jobs must be a positive integer"),
+        ({"engine": "spark"}, "engine must be 'local' or 'dask'"),
+        ({"format": "xlsx"}, "format must be 'parquet' or 'csv'"),
+        ({"resume": True, "overwrite": True}, "exclude each other"),
+        ({"scheduler": "tcp://x:8786"}, "engine='dask'"),
+    ],
+)
+def test_bad_options(kw, message):
+    with pytest.raises(InputError, match=message):
+        ScoreOptions(**kw)
+
+
+def test_column_mapping_and_missing_text_column(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,site,body\n1,a,Hello there. Bye.\n")
+    with pytest.raises(InputError, match="no column 'text'"):
+        run([str(src)], tmp_path / "x")
+    out = tmp_path / "out"
+    run([str(src)], out, id_col="id", outlet_col="site", text_col="body")
+    sentences, articles, _ = read_outputs(out)
+    assert articles["doc_id"].tolist() == ["1"] and articles["outlet"].tolist() == ["a"]
+
+
+def test_progress_bar_off_without_a_terminal():
+    from biaskit.batch import _progress
+
+    bar = _progress(ScoreOptions(), 10)  # pytest captures stderr: not a TTY
+    assert bar.disable
+    bar.close()
+
+
+# --------------------------------------------------------------------------- the real model
+
+
+@pytest.mark.slow
+def test_real_model_end_to_end(tmp_path):
+    """The default path: biaskit.analysis.analyze with the shipped model, 1 and 2 jobs."""
+    from biaskit.persist import default_model_path, read_card
+
+    out = tmp_path / "one"
+    result = score(fixture_inputs(), out, jobs=1, chunk_size=5, quiet=True)
+    assert result.closes and result.articles_scored == 17
+    sentences, articles, errors = read_outputs(out)
+    card = read_card(default_model_path())
+    info = json.loads((out / "run.json").read_text())
+    assert info["model"]["sha256"] == card["sha256"]
+    assert info["model"]["scorer"] == "biaskit.analysis.analyze"
+    assert set(sentences["model_version"]) == {info["model"]["version"]}
+    assert list(sentences.columns[: len(SENTENCE_COLUMNS)]) == list(SENTENCE_COLUMNS)
+    assert sentences["attribution"].any() and sentences["claim"].any()
+    assert articles["n_sentences"].sum() + articles["n_promo"].sum() == len(sentences)
+    score(fixture_inputs(), tmp_path / "two", jobs=2, chunk_size=5, quiet=True)
+    assert_same_outputs(out, tmp_path / "two")

@@ -1,0 +1,354 @@
+"""Tests of biaskit.io: every input format → document and error records."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+import tracemalloc
+import unicodedata
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from biaskit.errors import InputError
+from biaskit.io import (
+    ColumnMap,
+    expand_inputs,
+    extract_html,
+    finish_record,
+    is_error,
+    iter_records,
+    read_documents,
+)
+
+FIX = Path(__file__).parent / "fixtures" / "batch"
+
+
+def read(*inputs, **kw):
+    return list(read_documents([str(i) for i in inputs], **kw))
+
+
+def docs_of(records):
+    return [r for r in records if not is_error(r)]
+
+
+def errors_of(records):
+    return [r for r in records if is_error(r)]
+
+
+# --------------------------------------------------------------------------- JSONL
+
+
+def test_jsonl_documents_errors_and_line_numbers():
+    path = FIX / "docs.jsonl"
+    records = read(path)
+    # every non-blank line is one record, in file order
+    assert [r["line"] for r in records] == [1, 2, 3, 4, 6, 7, 8, 9]
+    docs = docs_of(records)
+    assert [d["doc_id"] for d in docs] == ["hg-1", "nw-7", "nfd-1", f"{path}:7"]
+    first = docs[0]
+    assert first["outlet"] == "harbor-gazette"
+    assert first["title"] == "Seawall bond passes"
+    assert first["published"] == "2026-03-02"
+    assert first["url"] == "https://harbor.example/seawall"
+    assert first["source"] == str(path)
+    assert set(first) == {"doc_id", "outlet", "title", "text", "published", "url", "source", "line"}
+    assert docs[1]["url"] is None
+    errors = {e["line"]: e for e in errors_of(records)}
+    assert errors[4]["reason"].startswith("invalid JSON")
+    assert "column" in errors[4]["reason"]
+    assert errors[6]["reason"] == "expected a JSON object per line, got list"
+    assert errors[7 + 1] == {"source": str(path), "line": 8, "doc_id": "empty-1", "reason": "empty text"}
+    assert "expected a string" in errors[9]["reason"]
+    assert set(errors[4]) == {"source", "line", "doc_id", "reason"}
+
+
+def test_text_is_nfc_normalised():
+    doc = next(d for d in docs_of(read(FIX / "docs.jsonl")) if d["doc_id"] == "nfd-1")
+    assert doc["text"] == unicodedata.normalize("NFC", doc["text"])
+    assert "Café Lumière" in doc["text"]
+
+
+def test_bom_and_crlf_jsonl():
+    docs = docs_of(read(FIX / "bom.jsonl"))
+    assert [d["doc_id"] for d in docs] == ["bom-1", "bom-2"]
+    # the file's BOM and a BOM at the start of a text field are both gone
+    assert docs[0]["text"].startswith("A cholera outbreak")
+    assert not docs[1]["text"].endswith("\r")
+
+
+def test_empty_file_is_one_error():
+    assert read(FIX / "empty.jsonl") == [
+        {"source": str(FIX / "empty.jsonl"), "line": None, "doc_id": None,
+         "reason": "empty file: no records"}
+    ]
+
+
+def test_only_blank_lines_is_empty(tmp_path):
+    p = tmp_path / "blank.jsonl"
+    p.write_text("\n\n  \n")
+    [err] = read(p)
+    assert err["reason"] == "empty file: no records"
+
+
+def test_binary_file_is_one_error(tmp_path):
+    p = tmp_path / "image.jsonl"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    [err] = read(p)
+    assert err["reason"].startswith("binary file (NUL byte at offset 8)")
+
+
+def test_stdin_jsonl(monkeypatch):
+    data = b'{"doc_id": "s1", "text": "From a pipe."}\n{bad\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    records = list(read_documents("-"))
+    assert records[0]["doc_id"] == "s1" and records[0]["source"] == "-"
+    assert records[1]["line"] == 2 and records[1]["reason"].startswith("invalid JSON")
+
+
+def test_stdin_undecodable_line_is_an_error(monkeypatch):
+    data = b'{"doc_id": "s1", "text": "ok"}\n{"doc_id": "s2", "text": "caf\xe9"}\n{"text": "x"}\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    records = list(read_documents("-"))
+    assert records[0]["doc_id"] == "s1"
+    assert records[1]["line"] == 2 and "cannot decode as utf-8" in records[1]["reason"]
+    assert records[2]["doc_id"] == "-:3"
+
+
+def test_utf16_jsonl(tmp_path):
+    p = tmp_path / "u16.jsonl"
+    p.write_text('{"doc_id": "u", "text": "Caf\u00e9 opened."}\n', encoding="utf-16")
+    [err] = read(p)
+    assert "binary file" in err["reason"] or "cannot decode" in err["reason"]
+    [doc] = read(p, encoding="utf-16")
+    assert doc["text"] == "Café opened."
+
+
+# --------------------------------------------------------------------------- CSV / TSV
+
+
+def test_csv_rows_line_numbers_and_malformed_rows():
+    path = FIX / "docs.csv"
+    records = read(path)
+    by_line = {r["line"]: r for r in records}
+    assert by_line[2]["doc_id"] == "csv-1" and by_line[2]["published"] == "2026-02-11"
+    # a row with a missing text is an error naming the id
+    assert by_line[3] == {"source": str(path), "line": 3, "doc_id": "csv-2", "reason": "empty text"}
+    # a quoted text across lines keeps its paragraph break; the next row starts 3 lines later
+    assert by_line[4]["text"].startswith("The maternity ward will close in June.\n\nNurses")
+    assert by_line[4]["title"] == "Clinic closes, again"
+    assert by_line[7]["reason"] == "empty text"  # short row: the text field is missing
+    assert "6 fields, the header has 5" in by_line[8]["reason"]
+    assert by_line[9]["doc_id"] == f"{path}:9"  # no id → FILE:LINE
+    assert by_line[9]["title"] is None and by_line[9]["published"] is None
+
+
+def test_tsv():
+    docs = docs_of(read(FIX / "docs.tsv"))
+    assert [(d["doc_id"], d["outlet"]) for d in docs] == [("tsv-1", "newsloop"), ("tsv-2", "newsloop")]
+    assert docs[0]["text"] == "The merger was approved on Monday. Shares rose 4%."
+
+
+def test_latin1_is_a_clear_per_file_error_and_encoding_fixes_it():
+    path = FIX / "latin1.csv"
+    [err] = read(path)
+    assert err["source"] == str(path)
+    assert err["line"] == 2
+    assert "cannot decode as utf-8 at byte 41" in err["reason"]
+    assert "encoding=" in err["reason"]
+    [doc] = read(path, encoding="latin-1")
+    assert doc["text"] == "Le café est fermé. The owner said so."
+
+
+def test_unknown_encoding():
+    with pytest.raises(InputError, match="unknown encoding"):
+        read(FIX / "docs.csv", encoding="no-such-codec")
+
+
+def test_csv_without_the_text_column_fails_up_front(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("id,body\n1,Hello there.\n")
+    with pytest.raises(InputError, match=r"no column 'text'.*'id', 'body'.*text_col") as exc:
+        read(p)
+    assert str(p) in str(exc.value)
+    [doc] = read(p, columns=ColumnMap(id_col="id", text_col="body"))
+    assert doc["doc_id"] == "1" and doc["text"] == "Hello there."
+
+
+def test_csv_with_bom_header(tmp_path):
+    p = tmp_path / "bom.csv"
+    p.write_bytes("\ufeffdoc_id,text\nb1,Prices rose.\n".encode())
+    [doc] = read(p)
+    assert doc["doc_id"] == "b1"
+
+
+def test_header_only_csv_is_empty(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("doc_id,text\n")
+    [err] = read(p)
+    assert err["reason"] == "empty file: no records"
+
+
+# --------------------------------------------------------------------------- gzip
+
+
+def test_gzip_jsonl_and_csv_match_plain_files(tmp_path):
+    for name in ("docs.jsonl", "docs.csv"):
+        gz = tmp_path / (name + ".gz")
+        gz.write_bytes(gzip.compress((FIX / name).read_bytes()))
+        plain = read(FIX / name)
+        packed = read(gz)
+        strip = [{k: v for k, v in r.items() if k not in ("source", "doc_id")} for r in plain]
+        assert [{k: v for k, v in r.items() if k not in ("source", "doc_id")} for r in packed] == strip
+
+
+def test_corrupt_gzip_is_one_error(tmp_path):
+    p = tmp_path / "bad.jsonl.gz"
+    p.write_bytes(b"this is not gzip at all")
+    [err] = read(p)
+    assert err["reason"].startswith("cannot read gzip file")
+
+
+# --------------------------------------------------------------------------- parquet
+
+
+def test_parquet_with_column_mapping_and_types(tmp_path):
+    p = tmp_path / "docs.parquet"
+    table = pa.table(
+        {
+            "id": pa.array([7, 8, 9, 10]),
+            "body": ["Cafe\u0301 prices rose.", None, "  ", "Second article. It is fine."],
+            "site": ["a", "b", None, "a"],
+            "day": pa.array([1767225600000, None, None, 1767312000000], pa.timestamp("ms")),
+        }
+    )
+    pq.write_table(table, p, row_group_size=2)
+    cols = ColumnMap(id_col="id", text_col="body", outlet_col="site", date_col="day")
+    records = read(p, columns=cols)
+    assert [r["line"] for r in records] == [1, 2, 3, 4]
+    assert records[0]["doc_id"] == "7" and records[0]["text"] == "Café prices rose."
+    assert records[0]["published"].startswith("2026-01-01")
+    assert records[0]["outlet"] == "a" and records[0]["title"] is None
+    assert records[1]["reason"] == "empty text" and records[1]["doc_id"] == "8"
+    assert records[2]["reason"] == "empty text"
+    assert records[3]["doc_id"] == "10"
+
+
+def test_parquet_without_text_column_fails_up_front(tmp_path):
+    p = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"doc_id": ["a"], "body": ["t"]}), p)
+    with pytest.raises(InputError, match="no column 'text'"):
+        read(p)
+
+
+def test_not_a_parquet_file_is_one_error(tmp_path):
+    p = tmp_path / "x.parquet"
+    p.write_text("doc_id,text\n")
+    [err] = read(p)
+    assert err["reason"].startswith("not a readable parquet file")
+
+
+# --------------------------------------------------------------------------- text / HTML directories
+
+
+def test_directory_outlets_ids_and_order():
+    site = FIX / "site"
+    records = read(site)
+    assert [r["doc_id"] for r in records] == [
+        "harbor-gazette/ferry.txt",
+        "harbor-gazette/storm.html",
+        "northwire/2026/kelvar.txt",
+        "northwire/empty.txt",
+        "northwire/latin1.txt",
+        "top.txt",
+    ]  # README.md is not an article; sub-sub-directories keep the first folder as outlet
+    outlets = {r["doc_id"]: r.get("outlet") for r in docs_of(records)}
+    assert outlets == {
+        "harbor-gazette/ferry.txt": "harbor-gazette",
+        "harbor-gazette/storm.html": "harbor-gazette",
+        "northwire/2026/kelvar.txt": "northwire",
+        "top.txt": None,
+    }
+    errs = {e["doc_id"]: e for e in errors_of(records)}
+    assert errs["northwire/empty.txt"]["reason"] == "empty text"
+    assert "cannot decode as utf-8" in errs["northwire/latin1.txt"]["reason"]
+    assert all(r["line"] == 1 for r in records)
+    assert records[0]["source"] == str(site / "harbor-gazette" / "ferry.txt")
+
+
+def test_html_body_without_boilerplate_keeps_title_and_date():
+    [doc] = read(FIX / "site" / "harbor-gazette" / "storm.html")
+    text = doc["text"]
+    assert text.startswith("Storm knocks out power to 40,000 homes")
+    assert "the utility said in a statement" in text
+    assert "“We expect most customers to have power back by Tuesday,”" in text
+    for boilerplate in ("Subscribe", "Home", "Most read", "Share this story", "All rights reserved",
+                        "Privacy policy", "Ferry fares"):
+        assert boilerplate not in text
+    assert doc["title"] == "Storm knocks out power to 40,000 homes"
+    assert doc["published"] == "2026-01-19"
+    # a single HTML file has no outlet folder: the site name is used
+    assert doc["outlet"] == "Harbor Gazette"
+
+
+def test_html_without_article_text_is_an_error(tmp_path):
+    p = tmp_path / "nav.html"
+    p.write_text("<html><head><title>Menu</title></head><body><script>x()</script></body></html>")
+    [err] = read(p)
+    assert "no article text" in err["reason"]
+
+
+def test_deferred_html_matches_direct_extraction():
+    sources = expand_inputs(str(FIX / "site"))
+    direct = list(iter_records(sources))
+    deferred = list(iter_records(sources, defer_html=True))
+    pending = [r for r in deferred if r.get("html")]
+    assert len(pending) == 1 and "<nav>" in pending[0]["text"]
+    assert [finish_record(r) for r in deferred] == direct
+
+
+def test_extract_html_none_for_empty_page():
+    assert extract_html("<html></html>") is None
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_several_inputs_in_order():
+    records = read(FIX / "docs.tsv", FIX / "bom.jsonl")
+    assert [r["doc_id"] for r in records] == ["tsv-1", "tsv-2", "bom-1", "bom-2"]
+
+
+def test_missing_and_unsupported_inputs(tmp_path):
+    with pytest.raises(InputError, match="input not found"):
+        read(tmp_path / "nope.jsonl")
+    (tmp_path / "a.xlsx").write_text("x")
+    with pytest.raises(InputError, match=r"unsupported input format \.xlsx.*\.jsonl"):
+        read(tmp_path / "a.xlsx")
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"x"))
+    with pytest.raises(InputError, match="unsupported"):
+        read(tmp_path / "a.txt.gz")
+    with pytest.raises(InputError, match="no inputs"):
+        read()
+    with pytest.raises(InputError, match="only once"):
+        list(read_documents(["-", "-"]))
+
+
+def test_reading_is_streamed(tmp_path):
+    """A 12 MB JSONL file is read with a few MB of Python memory, not the file's size."""
+    p = tmp_path / "big.jsonl"
+    line = json.dumps({"doc_id": "x", "text": "Prices rose 3% in May, analysts said. " * 30})
+    with open(p, "w") as fh:
+        for i in range(10_000):
+            fh.write(line.replace('"x"', f'"d{i}"') + "\n")
+    assert p.stat().st_size > 10_000_000
+    tracemalloc.start()
+    n = sum(1 for _ in read_documents(p))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert n == 10_000
+    assert peak < 4_000_000
