@@ -159,8 +159,9 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     ):
         matches = matcher.matches(doc[start:end], offset=start)
         quoted_parts = quote_parts.get(i, [])
-        w_matches = [m for m in matches
-                     if not any(qs <= m["start"] < qe for qs, qe in quoted_parts)]
+        w_matches = [
+            m for m in matches if not any(qs <= m["start"] < qe for qs, qe in quoted_parts)
+        ]
         # a user's model may predict only some labels: absent ones are never on
         p = np.append(proba[i], np.nan)
         d = np.append(decided[i], False)
@@ -177,12 +178,9 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         cue_seen = bool(atts) or any(
             m["lexicon"] in _ATTRIBUTION_LEXICONS and m["weight"] >= 0.6 for m in w_matches
         )
-        model_att = bool(d[idx["attribution"]] or att_kinds) and (
-            cue_seen or p_att >= CONFIDENT
-        )
+        model_att = bool(d[idx["attribution"]] or att_kinds) and (cue_seen or p_att >= CONFIDENT)
         is_att = model_att or (
-            strong_rule and "attribution" in labels
-            and p_att >= 0.5 * thr[idx["attribution"]]
+            strong_rule and "attribution" in labels and p_att >= 0.5 * thr[idx["attribution"]]
         )
         if is_att:
             # the rules see the construction (quote marks, "according to", hedge); the model's
@@ -199,8 +197,11 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         fr_kinds = [k for k in FRAMING_KINDS if d[idx[k]]]
         is_fr = bool(d[idx["framing"]] or fr_kinds)
         # a strong charged or evaluative term in the writer's voice rescues a near miss
-        strong_terms = {_FRAMING_LEXICONS[m["lexicon"]] for m in w_matches
-                        if m["lexicon"] in _FRAMING_LEXICONS and m["weight"] >= 0.8}
+        strong_terms = {
+            _FRAMING_LEXICONS[m["lexicon"]]
+            for m in w_matches
+            if m["lexicon"] in _FRAMING_LEXICONS and m["weight"] >= 0.8
+        }
         if not is_fr and strong_terms and p[idx["framing"]] >= 0.5 * thr[idx["framing"]]:
             is_fr = True
         if is_fr:
@@ -209,8 +210,12 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
             kind_p = {k: p[idx[k]] for k in FRAMING_KINDS if k in labels}
             fr_kinds = [max(kind_p, key=kind_p.get)] if kind_p else []
         # --- framing, quoted voice (kinds from the framing lexicons inside quotation marks)
-        q_terms = [m for m in matches if m["lexicon"] in _FRAMING_LEXICONS
-                   and any(qs <= m["start"] < qe for qs, qe in quoted_parts)]
+        q_terms = [
+            m
+            for m in matches
+            if m["lexicon"] in _FRAMING_LEXICONS
+            and any(qs <= m["start"] < qe for qs, qe in quoted_parts)
+        ]
         q_fr = bool(d[idx["quoted_framing"]] and in_quote > 0) and (
             bool(q_terms) or p[idx["quoted_framing"]] >= CONFIDENT
         )

@@ -811,9 +811,12 @@ def cohen_kappa(a: list[bool], b: list[bool]) -> float:
 def _sentence_labels(art: GoldArticle) -> list[dict[str, bool]]:
     rows = []
     for s in art.sentences:
-        row = {"claim": s.claim, "attribution": bool(s.attributions),
-               "framing (writer)": bool(s.framing_kind),
-               "framing (quoted)": bool(s.quoted_framing_kind)}
+        row = {
+            "claim": s.claim,
+            "attribution": bool(s.attributions),
+            "framing (writer)": bool(s.framing_kind),
+            "framing (quoted)": bool(s.quoted_framing_kind),
+        }
         row.update({f"attribution: {k}": k in s.attribution_kind for k in ATTRIBUTION_KINDS})
         row.update({f"framing: {k}": k in s.framing_kind for k in FRAMING_KINDS})
         rows.append(row)
@@ -855,9 +858,12 @@ def agreement(first: Iterable[str | Path], second_dir: str | Path) -> str:
     if not a_rows:
         raise CorpusError("no doubly annotated articles found", path=str(second_dir))
     note = f" ({skipped} edited after sampling, skipped)" if skipped else ""
-    lines = [f"Doubly annotated: **{n_art}** articles, **{len(a_rows)}** sentences{note}.", "",
-             "| tag / kind | A positives | B positives | agreement | Cohen's kappa |",
-             "|---|---:|---:|---:|---:|"]
+    lines = [
+        f"Doubly annotated: **{n_art}** articles, **{len(a_rows)}** sentences{note}.",
+        "",
+        "| tag / kind | A positives | B positives | agreement | Cohen's kappa |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for key in a_rows[0]:
         xa = [r[key] for r in a_rows]
         xb = [r[key] for r in b_rows]

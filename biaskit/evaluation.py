@@ -105,9 +105,7 @@ def attribution_span_report(pred: Any, gold: Any) -> dict[str, Any]:
         p_atts = list(p_atts) if p_atts is not None else []
         g_atts = list(g_atts) if g_atts is not None else []
 
-        def inside(
-            span: dict[str, Any] | None, s: int = s, e: int = e
-        ) -> dict[str, Any] | None:
+        def inside(span: dict[str, Any] | None, s: int = s, e: int = e) -> dict[str, Any] | None:
             # only spans located in this sentence count (continuations point elsewhere)
             return span if span and s <= span["start"] < e else None
 
