@@ -80,7 +80,6 @@ LOCK_FILE = ".lock"
 RUN_FILE = "run.json"
 ERRORS_FILE = "errors.jsonl"
 _MANIFEST = "manifest.json"
-_PART_META_KEY = b"biaskit.part"
 #: columns of the article table added after ``schema.ARTICLE_COLUMNS``
 _ARTICLE_EXTRA = ("title", "published", "url", "source", "line")
 #: sentence-table columns that hold text (or null)
@@ -248,10 +247,13 @@ class ScoreResult:
 
 
 class _PartResult(NamedTuple):
-    sentences: pd.DataFrame
-    articles: pd.DataFrame
+    """What a worker sends back: tables already serialised, so the parent only writes bytes."""
+
+    sentences: bytes  # parquet file content
+    articles: bytes  # parquet file content
     errors: list[tuple[int, bio.ErrorRecord]]  # (position in the part, error)
     scored: int
+    n_sentences: int
     seconds: float
 
 
@@ -287,10 +289,6 @@ def _documents_frame(docs: list[bio.DocumentRecord]) -> pd.DataFrame:
     return pd.DataFrame.from_records(
         [{c: d[c] for c in DOCUMENT_COLUMNS} for d in docs], columns=list(DOCUMENT_COLUMNS)
     )
-
-
-def _run_scorer(scorer: Scorer, frame: pd.DataFrame) -> pd.DataFrame:
-    return scorer(frame)
 
 
 def _check_output(table: Any, frame: pd.DataFrame) -> pd.DataFrame:
@@ -333,7 +331,7 @@ def _score_part(
     if ready:
         frame = _documents_frame([d for _, d in ready])
         try:
-            table = _run_scorer(fn, frame)
+            table = fn(frame)
         except Exception as exc:
             logger.warning(
                 "scoring %d documents at once failed (%s: %s); scoring them one by one",
@@ -344,7 +342,7 @@ def _score_part(
             for i, (pos, doc) in enumerate(ready):
                 one = frame.iloc[[i]].reset_index(drop=True)
                 try:
-                    table_one = _run_scorer(fn, one)
+                    table_one = fn(one)
                 except Exception as exc_one:
                     reason = f"analysis failed: {type(exc_one).__name__}: {exc_one}"
                     errors.append(
@@ -363,10 +361,11 @@ def _score_part(
         sentences = pd.DataFrame({c: pd.Series(dtype=object) for c in SENTENCE_COLUMNS})
     errors.sort(key=lambda item: item[0])
     return _PartResult(
-        sentences=sentences,
-        articles=_articles(sentences, scored),
+        sentences=_parquet_bytes(sentences),
+        articles=_parquet_bytes(_articles(sentences, scored)),
         errors=errors,
         scored=len(scored),
+        n_sentences=len(sentences),
         seconds=time.perf_counter() - started,
     )
 
@@ -642,11 +641,12 @@ def _prepare_output(out: Path, opts: ScoreOptions) -> None:
         logger.info("%s: removed the outputs of an earlier run (overwrite)", out)
         return
     if opts.resume:
-        if (out / PARTS_DIR / _MANIFEST).exists() or (out / RUN_FILE).exists():
+        # a parts/ without manifest: killed before the first part; it holds nothing yet
+        if (out / PARTS_DIR).is_dir() or (out / RUN_FILE).exists():
             return
         raise OutputError(
             f"{out} has files ({', '.join(entries[:5])}) but no biaskit run to resume "
-            "(no parts/manifest.json or run.json); choose an empty directory or pass "
+            "(no parts/ or run.json); choose an empty directory or pass "
             "overwrite=True (CLI: --overwrite)"
         )
     raise OutputError(
@@ -690,24 +690,28 @@ def _part_paths(parts: Path, k: int) -> dict[str, Path]:
         "sentences": parts / f"{stem}.parquet",
         "articles": parts / f"{stem}.articles.parquet",
         "errors": parts / f"{stem}.errors.jsonl",
+        "meta": parts / f"{stem}.json",  # written last: its presence marks the part complete
     }
 
 
-def _to_arrow(frame: pd.DataFrame, meta: dict[str, Any] | None = None) -> Any:
+def _to_arrow(frame: pd.DataFrame) -> Any:
     import pyarrow as pa
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    if meta is not None:
-        table = table.replace_schema_metadata(
-            {**(table.schema.metadata or {}), _PART_META_KEY: json.dumps(meta).encode()}
-        )
-    return table
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as the bytes of a parquet file (made in the worker; cheap to send and write)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(_to_arrow(frame), sink)
+    return sink.getvalue().to_pybytes()
 
 
 def _write_part(parts: Path, k: int, result: _PartResult, meta: dict[str, Any]) -> None:
-    """Write part ``k``: errors, articles, then sentences — the file that marks it complete."""
-    import pyarrow.parquet as pq
-
+    """Write part ``k`` atomically: its tables and errors, then the metadata that completes it."""
     paths = _part_paths(parts, k)
 
     def write_errors(tmp: Path) -> None:
@@ -716,24 +720,21 @@ def _write_part(parts: Path, k: int, result: _PartResult, meta: dict[str, Any]) 
                 fh.write(json.dumps(err, ensure_ascii=False) + "\n")
 
     _atomic_write(paths["errors"], write_errors)
-    articles = _to_arrow(result.articles)
-    _atomic_write(paths["articles"], lambda tmp: pq.write_table(articles, tmp))
-    sentences = _to_arrow(result.sentences, meta)
-    _atomic_write(paths["sentences"], lambda tmp: pq.write_table(sentences, tmp))
+    _atomic_write(paths["articles"], lambda tmp: tmp.write_bytes(result.articles))
+    _atomic_write(paths["sentences"], lambda tmp: tmp.write_bytes(result.sentences))
+    _fsync_dir(parts)  # the tables are durable before the marker says so
+    _write_json(paths["meta"], meta)
     _fsync_dir(parts)
 
 
 def _part_meta(parts: Path, k: int) -> dict[str, Any] | None:
     """The metadata of part ``k`` if it is complete, else None."""
-    import pyarrow.parquet as pq
-
     paths = _part_paths(parts, k)
     if not all(p.exists() for p in paths.values()):
         return None
     try:
-        raw = (pq.read_schema(paths["sentences"]).metadata or {}).get(_PART_META_KEY)
-        return json.loads(raw) if raw else None
-    except Exception:  # unreadable part: score it again
+        return json.loads(paths["meta"].read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # unreadable part: score it again
         logger.warning("part %d is unreadable; scoring it again", k)
         return None
 
@@ -853,13 +854,15 @@ def _assemble(out: Path, n_parts: int, fmt: str) -> dict[str, int]:
 # --------------------------------------------------------------------------- provenance
 
 
-def _hash_file(path: Path, h: Any) -> int:
-    size = 0
+def _hash_file(path: Path, h: Any) -> tuple[int, int]:
+    """Feed a file to hash ``h``; return its size and number of line breaks."""
+    size = lines = 0
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
             size += len(block)
-    return size
+            lines += block.count(b"\n")
+    return size, lines
 
 
 def _fingerprint(items: list[str], sources: list[bio.Source]) -> list[dict[str, Any]]:
@@ -880,7 +883,7 @@ def _fingerprint(items: list[str], sources: list[bio.Source]) -> list[dict[str, 
             files = by_root.get(str(path), [])
             for src in files:
                 fh = hashlib.sha256()
-                size += _hash_file(Path(src.path), fh)
+                size += _hash_file(Path(src.path), fh)[0]
                 h.update(f"{src.relative}\0{fh.hexdigest()}\n".encode())
             info.append(
                 {
@@ -893,15 +896,29 @@ def _fingerprint(items: list[str], sources: list[bio.Source]) -> list[dict[str, 
             )
         else:
             h = hashlib.sha256()
-            size = _hash_file(path, h)
-            info.append({"path": item, "kind": "file", "size": size, "sha256": h.hexdigest()})
+            size, lines = _hash_file(path, h)
+            info.append(
+                {
+                    "path": item,
+                    "kind": "file",
+                    "size": size,
+                    "lines": lines,
+                    "sha256": h.hexdigest(),
+                }
+            )
     return info
 
 
-def _estimate_rows(sources: list[bio.Source]) -> int | None:
-    """Total rows when cheaply known (parquet metadata, one per text/HTML file), else None."""
+def _estimate_rows(sources: list[bio.Source], inputs: list[dict[str, Any]]) -> int | None:
+    """Total rows for the progress bar's ETA, when cheaply known; else None.
+
+    Exact for parquet (metadata) and text/HTML files (one each); the line count for plain
+    JSONL/CSV (blank lines and quoted line breaks make it an estimate); unknown for gzip
+    and stdin.
+    """
     import pyarrow.parquet as pq
 
+    lines = {i["path"]: i.get("lines") for i in inputs}
     total = 0
     for src in sources:
         if src.format in ("txt", "html"):
@@ -911,6 +928,8 @@ def _estimate_rows(sources: list[bio.Source]) -> int | None:
                 total += pq.ParquetFile(src.path).metadata.num_rows
             except Exception:
                 total += 1
+        elif not src.gzip and lines.get(src.path) is not None:
+            total += max(0, lines[src.path] - (src.format != "jsonl"))
         else:
             return None
     return total
@@ -1060,9 +1079,7 @@ def score(
         inputs = [inputs]
     items = [os.fspath(i) for i in inputs]
     sources = bio.expand_inputs(items)
-    bio.check_sources(sources, opts.columns)
-    if bio.STDIN in items and opts.engine == "dask" and opts.scheduler:
-        logger.info("reading stdin on the client; the documents are sent to the cluster")
+    bio.check_sources(sources, opts.columns, encoding=opts.encoding)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a directory; pass a directory for the output")
@@ -1075,7 +1092,7 @@ def score(
         _prepare_output(out, opts)
         t_hash = time.perf_counter()
         input_info = _fingerprint(items, sources)
-        hash_seconds = time.perf_counter() - t_hash
+        timings = {"hash_inputs_seconds": time.perf_counter() - t_hash}
         manifest = _manifest(opts, input_info, model)
         finished = _finished_run(out, opts, manifest)
         if finished is not None:
@@ -1083,10 +1100,10 @@ def score(
         parts = out / PARTS_DIR
         _check_manifest(parts, manifest, opts)
         try:
-            state = _run_parts(opts, sources, parts, model)
+            state = _run_parts(opts, sources, parts, _estimate_rows(sources, input_info))
             t_assemble = time.perf_counter()
             counts = _assemble(out, state["parts"], opts.format)
-            assemble_seconds = time.perf_counter() - t_assemble
+            timings["assemble_seconds"] = time.perf_counter() - t_assemble
         except KeyboardInterrupt:
             raise InterruptedRun(
                 f"interrupted; the complete parts are kept in {parts}. Continue with "
@@ -1097,59 +1114,25 @@ def score(
                 f"a worker process died ({exc}); the complete parts are kept in {parts}: run "
                 "again with resume=True (CLI: --resume), with fewer jobs if memory ran out"
             ) from exc
-        seconds = time.perf_counter() - started
-        names = _output_names(opts.format)
         result = ScoreResult(
             out_dir=out,
-            files={k: out / v for k, v in names.items()},
+            files={k: out / v for k, v in _output_names(opts.format).items()},
             rows_read=state["rows"],
             articles_scored=state["scored"],
             errors=counts["errors"],
             sentences=counts["sentences"],
             parts=state["parts"],
             parts_resumed=state["resumed"],
-            seconds=seconds,
+            seconds=time.perf_counter() - started,
         )
-        run = {
-            "biaskit_version": __version__,
-            "model": model,
-            "inputs": input_info,
-            "options": _options_record(opts),
-            "manifest": manifest,
-            "counts": {
-                "rows_read": result.rows_read,
-                "articles_scored": result.articles_scored,
-                "errors": result.errors,
-                "sentences": result.sentences,
-                "articles_rows": counts["articles"],
-                "parts": result.parts,
-                "parts_resumed": result.parts_resumed,
-                "error_reasons": dict(state["reasons"].most_common(20)),
-            },
-            "accounting": {
-                "identity": "rows_read == articles_scored + errors",
-                "closes": result.closes,
-            },
-            "timings": {
-                "started": started_at.isoformat(timespec="seconds"),
-                "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "seconds": round(seconds, 3),
-                "hash_inputs_seconds": round(hash_seconds, 3),
-                "scoring_seconds": round(state["seconds"], 3),
-                "assemble_seconds": round(assemble_seconds, 3),
-                "worker_seconds": round(state["worker_seconds"], 3),
-                "articles_per_second": round(state["scored_now"] / state["seconds"], 2)
-                if state["seconds"] > 0
-                else None,
-            },
-            "environment": {
-                "platform": platform.platform(),
-                "cpus": os.cpu_count(),
-                "engine": opts.engine,
-                "jobs": opts.n_jobs,
-                "libraries": _library_versions(opts.engine),
-            },
-        }
+        timings.update(
+            started=started_at.isoformat(timespec="seconds"),
+            finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            seconds=result.seconds,
+            scoring_seconds=state["seconds"],
+            worker_seconds=state["worker_seconds"],
+        )
+        run = _run_record(opts, model, input_info, manifest, result, state, counts, timings)
         _write_json(out / RUN_FILE, run)
         _fsync_dir(out)
         shutil.rmtree(parts, ignore_errors=True)
@@ -1160,6 +1143,52 @@ def score(
             f"{result.articles_scored} scored, {result.errors} errors (see {out / RUN_FILE})"
         )
     return result
+
+
+def _run_record(
+    opts: ScoreOptions,
+    model: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    manifest: dict[str, Any],
+    result: ScoreResult,
+    state: dict[str, Any],
+    counts: dict[str, int],
+    timings: dict[str, Any],
+) -> dict[str, Any]:
+    """The content of run.json: what was scored, how, by which model, and how it went."""
+    rate = state["scored_now"] / state["seconds"] if state["seconds"] > 0 else None
+    return {
+        "biaskit_version": __version__,
+        "model": model,
+        "inputs": inputs,
+        "options": _options_record(opts),
+        "manifest": manifest,
+        "counts": {
+            "rows_read": result.rows_read,
+            "articles_scored": result.articles_scored,
+            "errors": result.errors,
+            "sentences": result.sentences,
+            "articles_rows": counts["articles"],
+            "parts": result.parts,
+            "parts_resumed": result.parts_resumed,
+            "error_reasons": dict(state["reasons"].most_common(20)),
+        },
+        "accounting": {
+            "identity": "rows_read == articles_scored + errors",
+            "closes": result.closes,
+        },
+        "timings": {
+            **{k: round(v, 3) if isinstance(v, float) else v for k, v in timings.items()},
+            "articles_per_second": None if rate is None else round(rate, 2),
+        },
+        "environment": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "engine": opts.engine,
+            "jobs": opts.n_jobs,
+            "libraries": _library_versions(opts.engine),
+        },
+    }
 
 
 def _options_record(opts: ScoreOptions) -> dict[str, Any]:
@@ -1261,7 +1290,7 @@ def _make_engine(opts: ScoreOptions, model: str | None) -> _InProcess | _Pool | 
 
 
 def _run_parts(
-    opts: ScoreOptions, sources: list[bio.Source], parts: Path, model: dict[str, Any]
+    opts: ScoreOptions, sources: list[bio.Source], parts: Path, total: int | None
 ) -> dict[str, Any]:
     """Read, cut into parts, score the missing parts, write them; return the counts."""
     state: dict[str, Any] = {
@@ -1282,7 +1311,7 @@ def _run_parts(
     records = bio.iter_records(
         sources, columns=opts.columns, encoding=opts.encoding, defer_html=True
     )
-    progress = _progress(opts, _estimate_rows(sources))
+    progress = _progress(opts, total)
 
     def account(meta: dict[str, Any], resumed: bool) -> None:
         state["scored"] += meta["scored"]
@@ -1338,7 +1367,9 @@ def _run_parts(
             k += 1
 
     t0 = time.perf_counter()
-    engine = _make_engine(opts, model.get("path") if opts.scorer is None else None)
+    # the default model is passed as None so that every process uses its cached default
+    model = None if opts.model is None else os.fspath(opts.model)
+    engine = _make_engine(opts, model)
     aborted = True
     try:
         for k, result in engine.run(tasks()):
@@ -1350,7 +1381,7 @@ def _run_parts(
                 "rows": rows,
                 "scored": result.scored,
                 "errors": len(errors),
-                "sentences": len(result.sentences),
+                "sentences": result.n_sentences,
                 "seconds": round(result.seconds, 4),
                 "reasons": dict(Counter(_reason_kind(e["reason"]) for _, e in errors)),
             }

@@ -89,8 +89,9 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
     ----------
     word_ngrams : tuple of int
         n-gram range of the word vectoriser.
-    char_ngrams : tuple of int
-        n-gram range of the character vectoriser (``char_wb``); ``None`` disables it.
+    char_ngrams : tuple of int or None
+        n-gram range of the character vectoriser (``char_wb``), e.g. ``(2, 4)``; ``None`` (the
+        default) disables it — see :func:`biaskit.model.make_model` for why.
     min_df : int
         Minimum number of training sentences an n-gram must occur in.
     max_features : int
@@ -113,7 +114,7 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         word_ngrams: tuple[int, int] = (1, 2),
-        char_ngrams: tuple[int, int] | None = (2, 4),
+        char_ngrams: tuple[int, int] | None = None,
         min_df: int = 2,
         max_features: int = 40000,
         use_lexicons: bool = True,

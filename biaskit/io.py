@@ -306,7 +306,9 @@ def _scan_directory(root: Path) -> list[Source]:
     return [Source(str(path), fmt[path.suffix.lower()], root=str(root)) for _, path in files]
 
 
-def check_sources(sources: Iterable[Source], columns: ColumnMap | None = None) -> None:
+def check_sources(
+    sources: Iterable[Source], columns: ColumnMap | None = None, *, encoding: str = "utf-8"
+) -> None:
     """Check, before reading, that every table input has the text column.
 
     Reads only the CSV header or the parquet schema. A file that cannot be opened or
@@ -316,6 +318,8 @@ def check_sources(sources: Iterable[Source], columns: ColumnMap | None = None) -
     ----------
     sources : iterable of Source
     columns : ColumnMap, optional
+    encoding : str
+        Encoding of CSV/TSV files.
 
     Raises
     ------
@@ -325,6 +329,7 @@ def check_sources(sources: Iterable[Source], columns: ColumnMap | None = None) -
 
     """
     columns = columns or ColumnMap()
+    codec = _codec_name(encoding)
     for src in sources:
         names: list[str] | None = None
         if src.format == "parquet":
@@ -338,9 +343,10 @@ def check_sources(sources: Iterable[Source], columns: ColumnMap | None = None) -
             try:
                 with _open_binary(src) as raw:
                     head = raw.read(_BLOCK)
-                text = head.decode("utf-8-sig", errors="strict")
-            except (OSError, EOFError, zlib.error, UnicodeDecodeError):
+            except (OSError, EOFError, zlib.error):
                 continue
+            # only the header row matters; the reader reports undecodable bytes per file
+            text = head.decode(codec, errors="replace")
             if not text.strip():
                 continue
             delimiter = "\t" if src.format == "tsv" else ","
@@ -397,7 +403,7 @@ def read_documents(
 
     """
     sources = expand_inputs(inputs)
-    check_sources(sources, columns)
+    check_sources(sources, columns, encoding=encoding)
     yield from iter_records(sources, columns=columns, encoding=encoding)
 
 

@@ -143,15 +143,34 @@ class LexiconMatcher:
             (vals, (rows, cols)), shape=(len(self.vocabulary), len(kinds)), dtype=np.float64
         )
         max_n = max(len(k.split()) for k in self.vocabulary)
+        # for each first word of an entry, the longest entry it starts: the analyzer builds
+        # only n-grams that can be in the vocabulary instead of every 1..max_n-gram
+        starts: dict[str, int] = {}
+        for key in self.vocabulary:
+            toks = key.split(" ")
+            starts[toks[0]] = max(starts.get(toks[0], 1), len(toks))
+        self._starts = starts
+        self.max_n = max_n
         self.vectorizer = CountVectorizer(
             vocabulary=self.vocabulary,
-            ngram_range=(1, max_n),
-            token_pattern=TOKEN_PATTERN,
-            lowercase=True,
-            preprocessor=_preprocess,
+            analyzer=self._candidate_ngrams,
             dtype=np.float64,
         )
         self._keys = np.array(sorted(self.vocabulary), dtype=object)
+
+    def _candidate_ngrams(self, text: str) -> list[str]:
+        toks = _TOKEN_RE.findall(_preprocess(text))
+        starts = self._starts
+        out = []
+        n_tok = len(toks)
+        for i, tok in enumerate(toks):
+            n = starts.get(tok)
+            if n is None:
+                continue
+            out.append(tok)
+            for k in range(2, min(n, n_tok - i) + 1):
+                out.append(" ".join(toks[i : i + k]))
+        return out
 
     def term_counts(self, texts: list[str]) -> sp.csr_matrix:
         """Sparse sentence × term counts."""
@@ -172,7 +191,7 @@ class LexiconMatcher:
         ]
         found = []
         i = 0
-        max_n = self.vectorizer.ngram_range[1]
+        max_n = self.max_n
         while i < len(tokens):
             hit = None
             for n in range(min(max_n, len(tokens) - i), 0, -1):

@@ -350,6 +350,8 @@ def lexicon_hash() -> str:
 BASELINES = {
     "lexicon_only": {"use_words": False, "use_structure": False},
     "ngrams_only": {"use_lexicons": False, "use_structure": False},
+    # not a baseline but a variant: the default model plus character 2–4-grams
+    "with_char_ngrams": {"char_ngrams": (2, 4)},
 }
 
 

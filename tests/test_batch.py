@@ -385,7 +385,7 @@ def _wait_for(condition, timeout: float = 60.0) -> None:
 
 
 def _complete_parts(out: Path) -> int:
-    return len(list((out / "parts").glob("part-??????.parquet")))
+    return len(list((out / "parts").glob("part-??????.json")))
 
 
 def test_killed_run_resumes_to_the_same_files(tmp_path, caplog):
@@ -508,14 +508,13 @@ def test_progress_bar_off_without_a_terminal():
 # --------------------------------------------------------------------------- the real model
 
 
-@pytest.mark.slow
 def test_real_model_end_to_end(tmp_path):
-    """The default path: biaskit.analysis.analyze with the shipped model, 1 and 2 jobs."""
+    """The default path: biaskit.analysis.analyze with the shipped model."""
     from biaskit.persist import default_model_path, read_card
 
     out = tmp_path / "one"
     result = score(fixture_inputs(), out, jobs=1, chunk_size=5, quiet=True)
-    assert result.closes and result.articles_scored == 17
+    assert result.closes and result.articles_scored == 17 and result.errors == 12
     sentences, articles, errors = read_outputs(out)
     card = read_card(default_model_path())
     info = json.loads((out / "run.json").read_text())
@@ -524,6 +523,17 @@ def test_real_model_end_to_end(tmp_path):
     assert set(sentences["model_version"]) == {info["model"]["version"]}
     assert list(sentences.columns[: len(SENTENCE_COLUMNS)]) == list(SENTENCE_COLUMNS)
     assert sentences["attribution"].any() and sentences["claim"].any()
+    assert str(sentences["source_start"].dtype) == "Int64"  # nullable ints survive the parts
     assert articles["n_sentences"].sum() + articles["n_promo"].sum() == len(sentences)
+    storm = sentences[sentences["doc_id"] == "harbor-gazette/storm.html"]
+    assert storm["text"].iloc[0] == "Storm knocks out power to 40,000 homes"
+    assert storm["attribution"].any()
+
+
+@pytest.mark.slow
+def test_real_model_two_jobs_and_dask_match_one_job(tmp_path):
+    score(fixture_inputs(), tmp_path / "one", jobs=1, chunk_size=5, quiet=True)
     score(fixture_inputs(), tmp_path / "two", jobs=2, chunk_size=5, quiet=True)
-    assert_same_outputs(out, tmp_path / "two")
+    assert_same_outputs(tmp_path / "one", tmp_path / "two")
+    score(fixture_inputs(), tmp_path / "dask", engine="dask", jobs=2, chunk_size=5, quiet=True)
+    assert_same_outputs(tmp_path / "one", tmp_path / "dask")

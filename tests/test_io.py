@@ -352,3 +352,12 @@ def test_reading_is_streamed(tmp_path):
     tracemalloc.stop()
     assert n == 10_000
     assert peak < 4_000_000
+
+
+def test_header_check_uses_the_encoding(tmp_path):
+    p = tmp_path / "l1.csv"
+    p.write_bytes("id,résumé\n1,Le café.\n".encode("latin-1"))
+    with pytest.raises(InputError, match="'id', 'résumé'"):
+        read(p, encoding="latin-1")
+    [doc] = read(p, encoding="latin-1", columns=ColumnMap(id_col="id", text_col="résumé"))
+    assert doc["text"] == "Le café."
