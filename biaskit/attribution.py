@@ -70,6 +70,12 @@ _ANON_HINT = re.compile(
     r"identified)|unnamed|familiar with|sources?\b|insiders?|briefed on|close to the)\b",
     re.IGNORECASE,
 )
+# a single unnamed individual of an institution is an anonymous source (guidelines §2)
+_ANON_SINGLE = re.compile(
+    r"^(?:a|an|one|another)\s+(?:[\w’'-]+\s+){0,5}?(?:official|diplomat|source|insider|aide|"
+    r"person|pal|friend|staffer|adviser|advisor|employee|executive|officer|lawmaker|member)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[\w’'\-.]+|[^\w\s]")
 # words that end a source noun phrase when walking left from a verb
 _NP_STOP = {
@@ -366,6 +372,11 @@ def _np_right(doc: str, start: int, sent_end: int) -> tuple[int, int] | None:
     return s, end
 
 
+def _is_anonymous(source: str) -> bool:
+    """Whether a source phrase describes a deliberately unnamed source."""
+    return bool(_ANON_HINT.search(source) or _ANON_SINGLE.match(source.strip()))
+
+
 def _plausible_source(stext: str, inverted: bool, cue: dict[str, Any]) -> bool:
     """Whether a reporting-verb match really has a speaker (not "a disputed election")."""
     if not stext:
@@ -421,7 +432,7 @@ def _source_type(text: str) -> str:
     low = text.lower().strip()
     if low in _PRONOUNS:
         return _PRONOUNS[low]
-    if _ANON_HINT.search(text):
+    if _is_anonymous(text):
         return "anonymous"
     name = person_name(text)
     if _TITLES.match(text.strip()) or (
@@ -567,7 +578,7 @@ def _extract_sentence(
             rest = [(s, cue[0]), (max(src[1], cue[1]), e)]
             content = _strip_marks(doc, max(rest, key=lambda r: r[1] - r[0]))
         stext = doc[src[0] : src[1]] if src else ""
-        kind = ["according_to"] + (["anonymous"] if _ANON_HINT.search(stext) else [])
+        kind = ["according_to"] + (["anonymous"] if _is_anonymous(stext) else [])
         add(
             Attribution(
                 kind, "according_to", cue, src, content, _source_type(stext) if src else "none"
@@ -593,7 +604,7 @@ def _extract_sentence(
                 if src is None or src[0] < qe:
                     src = src if src and src[0] >= qe else _np_right(doc, c["end"], e)
                 stext = doc[src[0] : src[1]] if src else ""
-                kind = ["direct_quote"] + (["anonymous"] if _ANON_HINT.search(stext) else [])
+                kind = ["direct_quote"] + (["anonymous"] if _is_anonymous(stext) else [])
                 add(
                     Attribution(
                         kind,
@@ -618,7 +629,7 @@ def _extract_sentence(
             c = before[-1]
             src = _np_left(doc, s, c["start"])
             stext = doc[src[0] : src[1]] if src else ""
-            kind = ["direct_quote"] + (["anonymous"] if _ANON_HINT.search(stext) else [])
+            kind = ["direct_quote"] + (["anonymous"] if _is_anonymous(stext) else [])
             add(
                 Attribution(
                     kind,
@@ -687,7 +698,7 @@ def _extract_sentence(
         kind = ["according_to" if stype == "document" else "reported_speech"]
         if qparts and not in_q and content and any(qs >= content_start for qs, _ in qparts):
             kind.append("direct_quote")
-        if _ANON_HINT.search(stext):
+        if _is_anonymous(stext):
             kind.append("anonymous")
         add(Attribution(kind, "reported_speech", (c["start"], c["end"]), src, content, stype))
         used.add(c["start"])

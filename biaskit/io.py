@@ -370,7 +370,7 @@ def read_documents(
     columns: ColumnMap | None = None,
     encoding: str = "utf-8",
 ) -> Iterator[Record]:
-    r"""Stream document and error records from any mix of inputs.
+    """Stream document and error records from any mix of inputs.
 
     Parameters
     ----------
@@ -397,7 +397,8 @@ def read_documents(
     --------
     >>> import json, pathlib, tempfile
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "a.jsonl").write_text(json.dumps({"doc_id": "x", "text": "Hi."}) + "\\n{oops\\n")
+    >>> lines = [json.dumps({"doc_id": "x", "text": "Hi."}), "{oops"]
+    >>> _ = (d / "a.jsonl").write_text(chr(10).join(lines))
     >>> [(r.get("doc_id"), r.get("reason", "ok")[:12]) for r in read_documents(d / "a.jsonl")]
     [('x', 'ok'), (None, 'invalid JSON')]
 

@@ -28,11 +28,10 @@ import re
 import sys
 import types
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from nltk.tokenize.punkt import (
@@ -62,8 +61,7 @@ __all__ = [
 _PARAMS_FORMAT = "biaskit-punkt/1"
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """One sentence with its exact position in the text.
 
     Attributes
@@ -330,12 +328,13 @@ class NewsSegmenter:
         out: list[tuple[int, int, int]] = []
         for s, e in raw:
             # trim whitespace Punkt may leave at either end
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if s >= e:
+            piece = text[s:e]
+            stripped = piece.strip()
+            if not stripped:
                 continue
+            if len(stripped) != len(piece):
+                s += len(piece) - len(piece.lstrip())
+                e = s + len(stripped)
             para = bisect.bisect_right(break_starts, s)
             if out:
                 ps, pe, ppara = out[-1]
@@ -407,7 +406,7 @@ class NewsSegmenter:
             frame["doc_id"], frame["outlet"], frame["text"], strict=True
         ):
             for i, sent in enumerate(self.segment(text)):
-                row = asdict(sent)
+                row = sent._asdict()
                 row.update(doc_id=doc_id, outlet=outlet, sent_id=i)
                 rows.append(row)
         table = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))
