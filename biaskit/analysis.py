@@ -107,13 +107,17 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     decided = proba >= thr
 
     texts = dict(zip(frame["doc_id"], frame["text"], strict=True))
+    matcher = default_matcher()
     att_spans: list[Any] = []
+    all_matches: list[list[dict[str, Any]]] = []
     for doc_id, group in table.groupby("doc_id", sort=False):
         doc = texts[doc_id]
         spans = list(zip(group["start"], group["end"], strict=True))
-        att_spans.extend(extract_article(doc, spans))
+        # lexicon matches once per sentence, shared by the attribution rules and evidence
+        sent_matches = [matcher.matches(doc[s:e], offset=s) for s, e in spans]
+        all_matches.extend(sent_matches)
+        att_spans.extend(extract_article(doc, spans, sent_matches))
 
-    matcher = default_matcher()
     names = features.get_feature_names_out() if evidence else None
     coefs = _coefficients(tagger, labels) if evidence else None
     rows: dict[str, list[Any]] = {
@@ -157,7 +161,7 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
     for i, (doc, start, end, in_quote) in enumerate(
         zip(doc_texts, table["start"], table["end"], table["in_quote"], strict=True)
     ):
-        matches = matcher.matches(doc[start:end], offset=start)
+        matches = all_matches[i]
         quoted_parts = quote_parts.get(i, [])
         w_matches = [
             m for m in matches if not any(qs <= m["start"] < qe for qs, qe in quoted_parts)

@@ -225,7 +225,9 @@ _KEEP_MULTIWORD = {
 }
 
 
-def _cue_matches(text: str, offset: int) -> list[dict[str, Any]]:
+def _cue_matches(
+    text: str, offset: int, matches: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Attribution-related lexicon matches of one sentence (doc offsets).
 
     Multi-word reporting-verb entries ("said on Tuesday", "told a rally") are trimmed to the
@@ -233,7 +235,9 @@ def _cue_matches(text: str, offset: int) -> list[dict[str, Any]]:
     """
     matcher = default_matcher()
     out = []
-    for m in matcher.matches(text, offset=offset):
+    if matches is None:
+        matches = matcher.matches(text, offset=offset)
+    for m in matches:
         if m["lexicon"] in ("reporting_verbs", "attribution_phrases") and m["weight"] < 0.5:
             continue  # "state", "per", "plans": too often not a cue to anchor spans on
         if m["lexicon"] == "reporting_verbs" and m["term"][:1].isupper() and m["start"] > offset:
@@ -482,7 +486,11 @@ class _Coref:
         return name
 
 
-def extract_article(doc: str, sentences: list[tuple[int, int]]) -> list[list[Attribution]]:
+def extract_article(
+    doc: str,
+    sentences: list[tuple[int, int]],
+    matches: list[list[dict[str, Any]]] | None = None,
+) -> list[list[Attribution]]:
     """Attributions of every sentence of one article.
 
     Parameters
@@ -491,6 +499,9 @@ def extract_article(doc: str, sentences: list[tuple[int, int]]) -> list[list[Att
         The article text.
     sentences : list of (start, end)
         Sentence offsets into ``doc`` (from :func:`biaskit.segment.segment`).
+    matches : list of list of dict, optional
+        Lexicon matches of each sentence (``LexiconMatcher.matches``) when the caller already
+        has them; computed here otherwise.
 
     Returns
     -------
@@ -506,8 +517,10 @@ def extract_article(doc: str, sentences: list[tuple[int, int]]) -> list[list[Att
     quotes = quote_spans(doc)
     coref = _Coref()
     out: list[list[Attribution]] = []
-    for s, e in sentences:
-        atts = _extract_sentence(doc, s, e, quotes, is_first=not out)
+    for k, (s, e) in enumerate(sentences):
+        atts = _extract_sentence(
+            doc, s, e, quotes, is_first=not out, matches=None if matches is None else matches[k]
+        )
         for a in atts:
             if a.source is not None:
                 src = doc[a.source[0] : a.source[1]]
@@ -539,10 +552,16 @@ def _strip_marks(doc: str, span: tuple[int, int]) -> tuple[int, int]:
 
 
 def _extract_sentence(
-    doc: str, s: int, e: int, quotes: list[tuple[int, int]], *, is_first: bool
+    doc: str,
+    s: int,
+    e: int,
+    quotes: list[tuple[int, int]],
+    *,
+    is_first: bool,
+    matches: list[dict[str, Any]] | None = None,
 ) -> list[Attribution]:
     text = doc[s:e]
-    cues = _cue_matches(text, s)
+    cues = _cue_matches(text, s, matches)
     qparts = _quote_parts(quotes, s, e)
     outside = [c for c in cues if not any(qs <= c["start"] < qe for qs, qe in qparts)]
     atts: list[Attribution] = []

@@ -191,12 +191,19 @@ class LexiconMatcher:
         ]
         found = []
         i = 0
-        max_n = self.max_n
-        while i < len(tokens):
+        starts = self._starts
+        entries = self.entries
+        words = [t[2] for t in tokens]
+        n_tok = len(words)
+        while i < n_tok:
+            longest = starts.get(words[i])
+            if longest is None:
+                i += 1
+                continue
             hit = None
-            for n in range(min(max_n, len(tokens) - i), 0, -1):
-                key = " ".join(t[2] for t in tokens[i : i + n])
-                if key in self.entries:
+            for n in range(min(longest, n_tok - i), 0, -1):
+                key = " ".join(words[i : i + n]) if n > 1 else words[i]
+                if key in entries:
                     hit = (n, key)
                     break
             if hit is None:
