@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,9 @@ def _documents(docs: Any) -> pd.DataFrame:
     return frame
 
 
-def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFrame:
+def analyze(
+    docs: Any, model: Any = None, *, evidence: bool = True, keep: Sequence[str] = ("published",)
+) -> pd.DataFrame:
     """Tag every sentence of one or many documents.
 
     Parameters
@@ -74,6 +77,9 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         default model when None (loaded once per process).
     evidence : bool
         Compute the ``evidence`` column (turn off for the fastest batch runs).
+    keep : sequence of str
+        Document columns copied onto every sentence row (after the schema columns), e.g.
+        ``("published", "topic")`` so that ``biaskit.compare(..., strata="topic")`` works.
 
     Returns
     -------
@@ -299,7 +305,14 @@ def analyze(docs: Any, model: Any = None, *, evidence: bool = True) -> pd.DataFr
         "content_end",
     ):
         out[col] = out[col].astype("Int64")
-    return out[[*SENTENCE_COLUMNS, "kind_proba", "attributions"]]
+    out = out[[*SENTENCE_COLUMNS, "kind_proba", "attributions"]]
+    for col in keep:
+        if col not in frame.columns:
+            if col == "published":
+                continue
+            raise InputError(f"keep: the documents have no column {col!r}")
+        out[col] = out["doc_id"].map(dict(zip(frame["doc_id"], frame[col], strict=True)))
+    return out
 
 
 def _att_record(doc: str, a: Any) -> dict[str, Any]:
