@@ -503,8 +503,15 @@ def proposed_lexicon() -> Iterator[None]:
     matcher = LexiconMatcher()
     for term, lexicon, kind, weight in PROPOSED_ENTRIES:
         key = normalise_term(term)
-        keep = [e for e in matcher.entries.get(key, []) if e.lexicon != lexicon]
+        old = matcher.entries.get(key, [])
+        if any(e.lexicon == lexicon and e.weight >= weight for e in old):
+            continue  # already listed at least as strongly: only add or raise, never lower
+        keep = [e for e in old if e.lexicon != lexicon]
         matcher.entries[key] = [LexiconEntry(lexicon, kind, weight, term), *keep]
+        starts = getattr(matcher, "_starts", None)  # first word -> longest phrase (if indexed)
+        if isinstance(starts, dict):
+            first, n = key.split(" ", 1)[0], len(key.split())
+            starts[first] = max(starts.get(first, 0), n)
     saved = att.default_matcher, att._DOC_WORDS
     pattern = saved[1].pattern.replace(r")\b", PROPOSED_DOC_WORDS + r")\b", 1)
     att.default_matcher = lambda: matcher  # type: ignore[assignment]

@@ -500,8 +500,9 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
         gold-positive: the sentence holds the start of a gold cue), ``sentence_cue_or_content``
         (the same with sentences that hold words of a gold content span also gold-positive: a
         diagnostic closer to biaskit's own guidelines for multi-sentence quotations),
-        ``cue``/``source``/``content`` (``exact`` and ``overlap`` P/R/F1; spans deduplicated per
-        document and placed in the sentence where they start), ``outlet_density`` (attributed
+        ``cue``/``source``/``content`` (``exact`` and ``overlap`` P/R/F1, and their F1 again as
+        ``exact_f1``/``overlap_f1``; spans deduplicated per document and placed in the sentence
+        where they start), ``outlet_density`` (attributed
         sentences per 100, predicted vs gold, per outlet) and the Spearman rank correlations
         of density across outlets and across articles, counts, and the ``mapping`` note.
 
@@ -612,9 +613,7 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
         "n_pred_sentences": int(pred_pos.sum()),
         "sentence": sentence,
         "sentence_cue_or_content": sentence_content,
-        "cue": span_scores(role_pairs["cue"]),
-        "source": span_scores(role_pairs["source"]),
-        "content": span_scores(role_pairs["content"]),
+        **{role: _with_summary(span_scores(role_pairs[role])) for role in ROLES},
         "outlet_density": density,
         "density_spearman_outlets": rank(outlets["pred"].to_numpy(), outlets["gold"].to_numpy()),
         "density_spearman_articles": rank(articles["pred"].to_numpy(),
@@ -622,6 +621,11 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
         "mapping": MAPPING_NOTE,
         "notes": list(corpus.notes),
     }
+
+
+def _with_summary(scores: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Span scores plus flat ``exact_f1``/``overlap_f1`` (for one-line summaries)."""
+    return {**scores, **{f"{mode}_f1": scores[mode]["f1"] for mode in ("exact", "overlap")}}
 
 
 def evaluate_brat(

@@ -234,6 +234,7 @@ def test_score_brat_exact_values() -> None:
                                       "n_pred": 2, "n_gold": 4}
     assert res["source"]["overlap"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667,
                                         "n_pred": 2, "n_gold": 4}
+    assert (res["cue"]["exact_f1"], res["source"]["overlap_f1"]) == (0.4444, 0.6667)
     assert res["outlet_density"] == [
         {"outlet": "civic-broadcast", "n_articles": 1, "n_sentences": 3,
          "pred_per_100": 33.33, "gold_per_100": 33.33},
@@ -303,7 +304,8 @@ def test_evaluate_brat_with_the_shipped_model_and_cli(capsys: pytest.CaptureFixt
     # model-independent counts (the shipped model is retrained as the corpus grows)
     assert (res["n_sentences"], res["n_events"], res["n_gold_sentences"]) == (9, 5, 5)
     assert 0.0 <= res["sentence"]["f1"] <= 1.0
-    assert set(res["cue"]) == {"exact", "overlap"}
+    assert set(res["cue"]) == {"exact", "overlap", "exact_f1", "overlap_f1"}
+    assert res["cue"]["overlap_f1"] == res["cue"]["overlap"]["f1"]
     assert main(["evaluate", "--data", str(FLAT), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n_events"] == 5 and out["sentence"] == res["sentence"]

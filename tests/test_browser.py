@@ -76,12 +76,13 @@ SENTENCE_TAGS = [
 ]
 # (mark class, text that must appear in one of those marks)
 EXPECTED_MARKS = [
-    ("bk-ev", "strongman"),
     ("bk-ev", "bastion"),
+    ("bk-src", "Valdoran strongman"),
     ("bk-src", "Reyes"),
-    ("bk-src", "the UN refugee agency"),
-    ("bk-cue", "told"),
+    ("bk-src", "A senior Western diplomat"),
+    ("bk-cue", "vows"),
     ("bk-cue", "reportedly"),
+    ("bk-cue", "is said to"),
 ]
 # background tints of the stylesheet (biaskit.view._CSS) that a highlighted page must show
 TINTS = {
@@ -97,7 +98,7 @@ PROBS = re.compile(r"^claim (\d\.\d\d) · attribution (\d\.\d\d) · framing (\d\
 HOSTILE = (
     "Regime thugs <script>window.__bkPwned = 'script';</script> slammed the protest.\n\n"
     "“We will never give up,” said <img src=x onerror=\"window.__bkPwned='img'\">Ana Ruiz, "
-    "the \"><svg onload=\"window.__bkPwned='svg'\"> leader.\n\n"
+    'the "><svg onload="window.__bkPwned=\'svg\'"> leader.\n\n'
     "The </span></p><iframe srcdoc=\"<script>parent.__bkPwned='iframe'</script>\"></iframe> "
     "minister reportedly resigned after <a href=\"javascript:window.__bkPwned='href'\">this</a>."
 )
@@ -120,8 +121,7 @@ def browser() -> Iterator[Any]:
         try:
             chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         except Exception as exc:  # any launch failure means the same thing: no browser
-            pytest.fail(f"cannot start Chromium at {CHROMIUM} ({exc}): {HOW_TO_FIX}",
-                        pytrace=False)
+            pytest.fail(f"cannot start Chromium at {CHROMIUM} ({exc}): {HOW_TO_FIX}", pytrace=False)
         yield chromium
         chromium.close()
 
@@ -134,19 +134,18 @@ def sample_table() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def sample_file(sample_table: pd.DataFrame) -> Path:
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    return write_html(sample_table, SAMPLE, OUTPUT / "sample-article.html",
-                      title="biaskit: sample article")
+    return write_html(
+        sample_table, SAMPLE, OUTPUT / "sample-article.html", title="biaskit: sample article"
+    )
 
 
 def _open(browser: Any, path: Path) -> tuple[Any, Any, list[str]]:
     """A fresh page (no JavaScript state shared between tests) with the file loaded."""
-    context = browser.new_context(viewport={"width": 1000, "height": 800},
-                                  device_scale_factor=1)
+    context = browser.new_context(viewport={"width": 1000, "height": 800}, device_scale_factor=1)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"),
-                                      dialog.dismiss()))
+    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     page.goto(path.resolve().as_uri(), wait_until="load")
     return context, page, errors
 
@@ -214,11 +213,20 @@ def test_dom_classes_match_the_table(
         assert frame == (set(row["framing_kind"]) if row["framing"] else set()), d["text"]
 
 
+def _marked_text(page: Any) -> list[dict[str, str]]:
+    """Per sentence, the text under each mark class (pieces joined: a mark may be split)."""
+    return page.eval_on_selector_all(
+        ".bk-article .bk-s",
+        "els => els.map(e => Object.fromEntries(['bk-src', 'bk-cue', 'bk-ev'].map(c =>"
+        " [c, [...e.querySelectorAll('.' + c)].map(m => m.textContent).join('')])))",
+    )
+
+
 @pytest.mark.parametrize(("cls", "text"), EXPECTED_MARKS)
 def test_evidence_marks(sample_page: tuple[Any, list[str]], cls: str, text: str) -> None:
     page, _ = sample_page
-    marks = page.eval_on_selector_all(f".bk-article .bk-s .{cls}", "els => els.map(e => e.textContent)")
-    assert text in marks, f"{text!r} not marked .{cls}; marked: {marks}"
+    marked = [m[cls] for m in _marked_text(page)]
+    assert any(text in m for m in marked), f"{text!r} not marked .{cls}; marked: {marked}"
 
 
 def test_evidence_marks_are_visible(sample_page: tuple[Any, list[str]]) -> None:
@@ -253,6 +261,7 @@ def test_tooltips_carry_probabilities(
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="biaskit.view._tooltip prints a missing source as 'source: nan (none)' "
     "(NaN is truthy); reported to the lead with a patch",
 )
@@ -263,6 +272,33 @@ def test_tooltips_have_no_missing_value_placeholders(
     titles = [d["title"] for d in _sentences(page)]
     bad = [t for t in titles if re.search(r"\b(nan|None)\b", t)]
     assert bad == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="biaskit.view._marks drops a mark that overlaps another (the loaded word "
+    "'strongman' inside the source 'Valdoran strongman', the cue 'told' inside the lexicon "
+    "match 'told a rally', the source 'the UN refugee agency' overlapping 'According to the "
+    "UN'); reported to the lead with a patch",
+)
+def test_overlapping_marks_are_all_shown(
+    sample_page: tuple[Any, list[str]], sample_table: pd.DataFrame
+) -> None:
+    page, _ = sample_page
+    missing = []
+    for marks, (_, row) in zip(_marked_text(page), sample_table.iterrows(), strict=True):
+        for key, cls in (("source", "bk-src"), ("cue", "bk-cue")):
+            start = row[f"{key}_start"]
+            # a followed quotation's speaker is in another sentence: nothing to mark here
+            inside = not pd.isna(start) and row["start"] <= start < row["end"]
+            if inside and row[key] not in marks[cls]:
+                missing.append((cls, row[key]))
+        for ev in row["evidence"]:
+            if ev["tag"] == "framing" and ev.get("start") is not None:
+                if ev["term"] not in marks["bk-ev"]:
+                    missing.append(("bk-ev", ev["term"]))
+    assert missing == []
 
 
 def test_screenshot_is_not_blank(sample_page: tuple[Any, list[str]]) -> None:
