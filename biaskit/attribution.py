@@ -159,8 +159,30 @@ _TRAIL_VERB = re.compile(
     r"\b(?:show|shows|showed|shown|found|finds|suggest|suggests|suggested|"
     r"indicate|indicates|indicated|reveal|reveals|revealed)$"
 )
-_CLAUSE_START = {"that", "the", "a", "an", "his", "her", "their", "its", "our", "this", "these",
-                 "those", "it", "he", "she", "they", "we", "i", "there", "about", "some", "no"}
+_CLAUSE_START = {
+    "that",
+    "the",
+    "a",
+    "an",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "this",
+    "these",
+    "those",
+    "it",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "there",
+    "about",
+    "some",
+    "no",
+}
 _NAMING = re.compile(
     r"\b(?P<verb>called|calls|call|calling|dubbed|dubs|branded|brands|described|describes|"
     r"labelled|labeled)\b[^“\"]{0,60}?[“\"]"
@@ -218,6 +240,7 @@ class Attribution:
     source_type: str = "none"
     entity: str | None = None
     texts: dict[str, str] = field(default_factory=dict)
+    cue_weight: float = 1.0
 
 
 _KEEP_MULTIWORD = {
@@ -248,16 +271,28 @@ def _cue_matches(
             # "the company said", "critics say": a phrase (of any lexicon) hides its verb
             last = m["term"].rsplit(" ", 1)[1]
             verb = next(
-                (x for x in matcher.entries.get(last.lower(), [])
-                 if x.lexicon == "reporting_verbs" and x.weight >= 0.6),
+                (
+                    x
+                    for x in matcher.entries.get(last.lower(), [])
+                    if x.lexicon == "reporting_verbs" and x.weight >= 0.6
+                ),
                 None,
             )
-            if verb is not None and not _LEAD_PHRASE.match(m["term"].lower()) and not any(
-                o["start"] == m["end"] - len(last) for o in out
+            if (
+                verb is not None
+                and not _LEAD_PHRASE.match(m["term"].lower())
+                and not any(o["start"] == m["end"] - len(last) for o in out)
             ):
-                out.append({"lexicon": "reporting_verbs", "kind": verb.kind,
-                            "weight": verb.weight, "term": last,
-                            "start": m["end"] - len(last), "end": m["end"]})
+                out.append(
+                    {
+                        "lexicon": "reporting_verbs",
+                        "kind": verb.kind,
+                        "weight": verb.weight,
+                        "term": last,
+                        "start": m["end"] - len(last),
+                        "end": m["end"],
+                    }
+                )
         if m["lexicon"] == "reporting_verbs" and m["weight"] < 0.3:
             continue  # "state", "plans": too often not a verb of saying
         if m["lexicon"] == "attribution_phrases" and m["weight"] < 0.5:
@@ -713,8 +748,10 @@ def _extract_sentence(
             # an object follows it: "note that…", "estimate the cost…", not "report found"
             nxt = re.match(r"\s*([\w$’'-]+)", doc[c["end"] : e])
             if not nxt or not (
-                nxt.group(1).lower() in _CLAUSE_START or nxt.group(1)[:1].isupper()
-                or nxt.group(1)[:1].isdigit() or nxt.group(1)[:1] == "$"
+                nxt.group(1).lower() in _CLAUSE_START
+                or nxt.group(1)[:1].isupper()
+                or nxt.group(1)[:1].isdigit()
+                or nxt.group(1)[:1] == "$"
             ):
                 continue
         content_start = c["end"]
@@ -733,7 +770,17 @@ def _extract_sentence(
             kind.append("direct_quote")
         if _is_anonymous(stext):
             kind.append("anonymous")
-        add(Attribution(kind, "reported_speech", (c["start"], c["end"]), src, content, stype))
+        add(
+            Attribution(
+                kind,
+                "reported_speech",
+                (c["start"], c["end"]),
+                src,
+                content,
+                stype,
+                cue_weight=c["weight"],
+            )
+        )
         used.add(c["start"])
         break  # one main reporting verb per sentence; the rest are usually nested
     # "X called the plan “a disgrace”": naming verbs with a quoted label
@@ -793,6 +840,7 @@ def _extract_sentence(
                     None,
                     _strip_marks(doc, (s, e)),
                     "none",
+                    cue_weight=c["weight"],
                 )
             )
             break

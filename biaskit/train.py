@@ -170,7 +170,13 @@ def main_tag_consistency(
         if tag in idx:
             ks = [idx[k] for k in kinds if k in idx]
             if ks:
-                pred[:, idx[tag]] = np.maximum(pred[:, idx[tag]], pred[:, ks].max(axis=1))
+                any_kind = pred[:, ks].max(axis=1)
+                if tag == "framing":
+                    # as in analyze: kinds count only near the framing threshold, promo always
+                    near = proba[:, idx[tag]] >= 0.5 * thresholds[idx[tag]]
+                    promo = pred[:, idx["promo"]] if "promo" in idx else 0
+                    any_kind = np.maximum(any_kind * near, promo)
+                pred[:, idx[tag]] = np.maximum(pred[:, idx[tag]], any_kind)
     return pred
 
 
