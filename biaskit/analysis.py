@@ -241,7 +241,7 @@ def analyze(
         # the source's voice: charged terms inside quotation marks (the lexicon decides; the
         # model's quoted_framing label, weak on the corpus, adds weaker terms)
         q_fr = any(
-            m["weight"] >= 0.6 and _FRAMING_LEXICONS[m["lexicon"]] != "promo" for m in q_terms
+            m["weight"] >= 0.5 and _FRAMING_LEXICONS[m["lexicon"]] != "promo" for m in q_terms
         ) or (bool(d[idx["quoted_framing"]] and in_quote > 0) and bool(q_terms))
         q_kinds: list[str] = []
         if q_fr:
