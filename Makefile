@@ -32,6 +32,10 @@ test-all: install
 	$(BIN)/ruff check --output-format concise .
 	cd tests && ../$(BIN)/python -m pytest -q -p no:cacheprovider -m "slow or not slow" ..
 
+## notebooks: run every notebook top to bottom (papermill, cwd notebooks/); executed copies and HTML in notebooks/_build/
+notebooks: install
+	$(BIN)/python tests/test_notebooks.py notebooks/_build
+
 lint: $(BIN)/biaskit
 	$(BIN)/ruff check .
 

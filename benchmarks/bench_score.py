@@ -237,13 +237,36 @@ def run_batch(config: str, inputs: list[str], chunk_size: int, out: Path) -> dic
     }
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and of its children that have been waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def child(config: str, inputs: list[str], chunk_size: int, out: Path) -> None:
+    load_before = load_average()
     with PeakRSS() as mem:
         if config == "bare":
             res = run_bare(inputs, chunk_size)
         else:
             res = run_batch(config, inputs, chunk_size, out)
-    res.update(config=config, peak_rss=mem.peak, peak_pss=mem.peak_pss, rss_method=mem.method)
+    res.update(
+        config=config,
+        peak_rss=mem.peak,
+        peak_pss=mem.peak_pss,
+        rss_method=mem.method,
+        cpu_seconds=cpu_seconds(),  # whole process tree, start-up included
+        load_before=load_before,
+        load_after=load_average(),
+    )
     sys.stdout.write("BENCH " + json.dumps(res) + "\n")
 
 
@@ -274,8 +297,8 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
     bare = results.get("bare")
     lines = [
         "| config | articles | sentences | seconds | articles/s | sentences/s | "
-        "x bare | target | peak RSS (sum) | peak PSS (sum) |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+        "x bare | target | peak RSS (sum) | peak PSS (sum) | CPU s | load 1-min |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|",
     ]
     for name in CONFIGS:
         r = results.get(name)
@@ -294,7 +317,8 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {name} | {r['articles']:,} | {r['sentences']:,} | {r['seconds']:.1f} | "
             f"{aps:.1f} | {sps:.0f} | {ratio:.2f} | {verdict} | {rss:.0f} MB ({rss_note}) "
-            f"| {pss} |"
+            f"| {pss} | {r.get('cpu_seconds', float('nan')):.0f} "
+            f"| {r.get('load_before')} → {r.get('load_after')} |"
         )
     return lines
 
@@ -352,7 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "\ntargets: jobs1 >= 0.70 x bare single-core throughput; jobs2 >= 1.7 x bare; "
         "peak RSS < 1 GB (RSS summed over the process and its workers; PSS counts shared "
-        "pages once)"
+        "pages once). CPU s: user+system time of the whole process tree (model loading in "
+        f"every worker included); a 1-minute load above {os.cpu_count()} means other "
+        "processes competed for the CPUs and the wall-clock ratios understate the speed-up."
     )
     if args.json:
         Path(args.json).write_text(json.dumps({"corpus": corpus, "results": results}, indent=2))

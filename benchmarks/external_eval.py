@@ -755,6 +755,8 @@ def polnear_rows(name: str, scores: dict[str, Any]) -> list[tuple[str, str, list
         ("sentence F1", lambda r: r["sentence"]["f1"]),
         ("sentence P", lambda r: r["sentence"]["precision"]),
         ("sentence R", lambda r: r["sentence"]["recall"]),
+        ("sentence F1 (PolNeAR convention: predicted cue in sentence)",
+         lambda r: r.get("sentence_cue_mapped", r["sentence"])["f1"]),
         ("sentence F1 (cue or content, diagnostic)", lambda r: r["sentence_cue_or_content"]["f1"]),
         ("cue F1 overlap", lambda r: r["cue"]["overlap"]["f1"]),
         ("cue F1 exact", lambda r: r["cue"]["exact"]["f1"]),

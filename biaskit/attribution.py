@@ -183,6 +183,15 @@ _CLAUSE_START = {
     "some",
     "no",
 }
+_SIGNATURE = re.compile(
+    r"(?:^|[”\"’]\s*)(?P<dash>[―—–])\s*(?P<name>[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,4})"
+)
+_SPEAKER_LABEL = re.compile(
+    r"^(?P<label>(?:[A-Z][\w.’'-]+\s+){0,3}[A-Z][\w.’'-]+):\s+(?=\S)"
+)
+_NOT_SPEAKERS = {"read more", "related", "photo", "watch", "listen", "editor's note", "update",
+                 "correction", "note", "see also", "more", "source", "sources", "video",
+                 "advertisement", "breaking", "exclusive", "analysis", "opinion", "live"}
 _NAMING = re.compile(
     r"\b(?P<verb>called|calls|call|calling|dubbed|dubs|branded|brands|described|describes|"
     r"labelled|labeled)\b[^“\"]{0,60}?[“\"]"
@@ -700,10 +709,29 @@ def _extract_sentence(
                 )
             )
             used.add(c["start"])
+    # “…” ― Donald Trump  /  ― Jane Doe, June 1  (a signature line after a quotation)
+    m = _SIGNATURE.search(text)
+    if m and not any(a.rule == "quote_then_speaker" for a in atts):
+        cue = (s + m.start("dash"), s + m.end("dash"))
+        src = (s + m.start("name"), s + m.end("name"))
+        q = next((qp for qp in reversed(qparts) if qp[1] <= cue[0] + 1), None)
+        add(Attribution(["direct_quote"], "signature", cue, src,
+                        _strip_marks(doc, q) if q else None, _source_type(m.group("name"))))
+    # TRUMP: We are going to win. / Sen. Jane Doe: “…” (transcript-style speaker label)
+    m = _SPEAKER_LABEL.match(text)
+    if m and not is_first and not atts:
+        label = m.group("label")
+        if label.lower().rstrip(":") not in _NOT_SPEAKERS and (
+            label.isupper() or person_name(label) and len(person_name(label).split()) >= 2
+        ):
+            cue = (s + m.end("label"), s + m.end("label") + 1)
+            add(Attribution(["direct_quote"], "speaker_label", cue,
+                            (s + m.start("label"), s + m.end("label")),
+                            _strip_marks(doc, (s + m.end(), e)), _source_type(label)))
     # Minister: prices will fall
     if is_first or (not atts and not speech):
         m = re.match(r"^([A-Z][^:“\"]{1,40}):\s+(\S.*)$", text)
-        if m and is_first and not qparts:
+        if m and is_first and not qparts and m.group(1).lower() not in _NOT_SPEAKERS:
             src = (s + m.start(1), s + m.end(1))
             add(
                 Attribution(

@@ -14,8 +14,9 @@ ids, empty texts, broken lines and documents on which the analysis raised all be
 rows; nothing is dropped silently.
 
 A run is resumable. Part *k* holds input rows ``k * chunk_size …`` — defined by the input
-order alone, whatever the number of workers — and is written atomically
-(``parts/part-000123.parquet.tmp`` → fsync → rename) together with its errors and articles.
+order alone, whatever the number of workers — and is written atomically: each of its files
+(``parts/part-000123.parquet``, ``.articles.parquet``, ``.errors.jsonl``) as ``….tmp`` →
+fsync → rename, then ``part-000123.json`` (its counts), whose presence marks it complete.
 After Ctrl-C or ``kill -9``, ``resume=True`` skips the complete parts and produces the same
 final files as an uninterrupted run. The final files are assembled from the parts at the end,
 each atomically, and ``parts/`` is then removed. A lock file (``OUT/.lock``) keeps two runs
@@ -1289,6 +1290,44 @@ def _make_engine(opts: ScoreOptions, model: str | None) -> _InProcess | _Pool | 
     return _Pool(jobs, model, opts.scorer)
 
 
+class _Chunk(NamedTuple):
+    """Input rows ``k * chunk_size …``: documents to score and rows already known bad."""
+
+    k: int
+    rows: int
+    docs: list[tuple[int, bio.DocumentRecord]]  # (position in the part, document)
+    errors: list[tuple[int, bio.ErrorRecord]]
+
+
+def _chunks(
+    records: Iterator[bio.Record], chunk_size: int, sources: list[bio.Source]
+) -> Iterator[_Chunk]:
+    """Cut the record stream into parts; a repeated id becomes an error naming the first."""
+    # id → (source index, line) of its first occurrence; small ints keep this compact
+    seen: dict[str, tuple[int, int]] = {}
+    names = [s.path for s in sources]
+    index = {name: i for i, name in enumerate(names)}
+    for k in itertools.count():
+        chunk = list(itertools.islice(records, chunk_size))
+        if not chunk:
+            return
+        docs: list[tuple[int, bio.DocumentRecord]] = []
+        errors: list[tuple[int, bio.ErrorRecord]] = []
+        for pos, rec in enumerate(chunk):
+            if bio.is_error(rec):
+                errors.append((pos, rec))  # type: ignore[arg-type]
+                continue
+            doc_id, source, line = rec["doc_id"], rec["source"], rec["line"]  # type: ignore[typeddict-item]
+            first = seen.get(doc_id)
+            if first is None:
+                seen[doc_id] = (index[source], line)
+                docs.append((pos, rec))  # type: ignore[arg-type]
+            else:
+                reason = f"duplicate id, first seen at {names[first[0]]}:{first[1]}"
+                errors.append((pos, bio.error_record(source, line, doc_id, reason)))
+        yield _Chunk(k, len(chunk), docs, errors)
+
+
 def _run_parts(
     opts: ScoreOptions, sources: list[bio.Source], parts: Path, total: int | None
 ) -> dict[str, Any]:
@@ -1303,11 +1342,7 @@ def _run_parts(
         "worker_seconds": 0.0,
         "reasons": Counter(),
     }
-    # rows read and pre-scoring errors of the parts in flight, by part number
-    waiting: dict[int, tuple[int, list[tuple[int, bio.ErrorRecord]]]] = {}
-    seen: dict[str, tuple[int, int]] = {}
-    source_names = [s.path for s in sources]
-    source_index = {name: i for i, name in enumerate(source_names)}
+    waiting: dict[int, _Chunk] = {}  # parts in flight
     records = bio.iter_records(
         sources, columns=opts.columns, encoding=opts.encoding, defer_html=True
     )
@@ -1325,46 +1360,18 @@ def _run_parts(
         progress.update(meta["rows"])
 
     def tasks() -> Iterator[tuple[int, list[tuple[int, bio.DocumentRecord]]]]:
-        k = 0
-        while True:
-            chunk = list(itertools.islice(records, opts.chunk_size))
-            if not chunk:
-                return
-            docs: list[tuple[int, bio.DocumentRecord]] = []
-            errors: list[tuple[int, bio.ErrorRecord]] = []
-            for pos, rec in enumerate(chunk):
-                if bio.is_error(rec):
-                    errors.append((pos, rec))  # type: ignore[arg-type]
-                    continue
-                doc_id = rec["doc_id"]  # type: ignore[typeddict-item]
-                first = seen.get(doc_id)
-                if first is not None:
-                    where = f"{source_names[first[0]]}:{first[1]}"
-                    errors.append(
-                        (
-                            pos,
-                            bio.error_record(
-                                rec["source"],
-                                rec["line"],
-                                doc_id,
-                                f"duplicate id, first seen at {where}",
-                            ),
-                        )
-                    )
-                    continue
-                seen[doc_id] = (source_index[rec["source"]], rec["line"])  # type: ignore[typeddict-item]
-                docs.append((pos, rec))  # type: ignore[arg-type]
-            state["rows"] += len(chunk)
-            state["parts"] = k + 1
-            meta = _part_meta(parts, k) if opts.resume else None
-            if meta is not None and meta.get("rows") == len(chunk):
+        """The parts to score; complete parts of a resumed run are only counted."""
+        for chunk in _chunks(records, opts.chunk_size, sources):
+            state["rows"] += chunk.rows
+            state["parts"] = chunk.k + 1
+            meta = _part_meta(parts, chunk.k) if opts.resume else None
+            if meta is not None and meta.get("rows") == chunk.rows:
                 account(meta, resumed=True)
-            else:
-                if meta is not None:
-                    logger.warning("part %d does not match the input; scoring it again", k)
-                waiting[k] = (len(chunk), errors)
-                yield k, docs
-            k += 1
+                continue
+            if meta is not None:
+                logger.warning("part %d does not match the input; scoring it again", chunk.k)
+            waiting[chunk.k] = chunk
+            yield chunk.k, chunk.docs
 
     t0 = time.perf_counter()
     # the default model is passed as None so that every process uses its cached default
@@ -1373,8 +1380,9 @@ def _run_parts(
     aborted = True
     try:
         for k, result in engine.run(tasks()):
-            rows, pre_errors = waiting.pop(k)
-            errors = sorted([*pre_errors, *result.errors], key=lambda item: item[0])
+            chunk = waiting.pop(k)
+            rows = chunk.rows
+            errors = sorted([*chunk.errors, *result.errors], key=lambda item: item[0])
             result = result._replace(errors=errors)
             meta = {
                 "part": k,

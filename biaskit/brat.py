@@ -580,6 +580,16 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
     sentence = label_metrics(y, proba, pred_pos.astype(int))
     sentence_content = label_metrics((gold_pos | gold_content).astype(int), proba,
                                      pred_pos.astype(int))
+    # PolNeAR's convention applied to biaskit's output: a sentence is predicted-positive when
+    # it holds the start of a predicted cue (inner sentences of a multi-sentence quotation,
+    # which biaskit attributes to the speaker of the quotation, hold no cue of their own)
+    cue_in_sentence = np.array([
+        bool(att) and any(
+            a.get("cue") and s <= int(a["cue"]["start"]) < e for a in att
+        )
+        for att, s, e in zip(table["attributions"], table["start"], table["end"], strict=True)
+    ]) & pred_pos
+    sentence_cue = label_metrics(y, proba, cue_in_sentence.astype(int))
 
     frame = pd.DataFrame({"doc_id": table["doc_id"].astype(str),
                           "outlet": table["outlet"].fillna("(none)").astype(str),
@@ -613,6 +623,7 @@ def score_brat(corpus: BratCorpus, table: pd.DataFrame) -> dict[str, Any]:
         "n_pred_sentences": int(pred_pos.sum()),
         "sentence": sentence,
         "sentence_cue_or_content": sentence_content,
+        "sentence_cue_mapped": sentence_cue,
         **{role: _with_summary(span_scores(role_pairs[role])) for role in ROLES},
         "outlet_density": density,
         "density_spearman_outlets": rank(outlets["pred"].to_numpy(), outlets["gold"].to_numpy()),

@@ -342,8 +342,11 @@ class NewsSegmenter:
                     prev = text[ps:pe]
                     # “Why now?” she asked.  /  1. First item
                     if (
-                        _QM_SPEAKER.search(prev) and _LOWER_START.match(text[s : s + 3])
-                    ) or _LIST_MARKER.match(prev):
+                        (_QM_SPEAKER.search(prev) and _LOWER_START.match(text[s : s + 3]))
+                        or _LIST_MARKER.match(prev)
+                        # “…!” ― Jane Doe: a signature after a quotation stays with it
+                        or (prev[-1:] in "”\"’»" and text[s] in "―—–")
+                    ):
                         out[-1] = (ps, e, ppara)
                         continue
             out.append((s, e, para))

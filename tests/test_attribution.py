@@ -121,6 +121,11 @@ HARD_CASES = [
         "She",
         "said",
     ),
+    ("signature", "“We won big!” ― Jane Doe, May 4.", 0, {"direct_quote"}, "Jane Doe", "―"),
+    ("speaker-label", "Intro.\n\nMAYOR RUIZ: We will rebuild the pier.", 1, {"direct_quote"}, "MAYOR RUIZ", ":"),
+    ("naming-quote", "Critics called the plan “a giveaway” to developers.", 0, {"reported_speech", "direct_quote"}, "Critics", "called"),
+    ("plural-speaker", "Costs have tripled since January, brokers told the paper.", 0, {"reported_speech"}, "brokers", "told"),
+    ("verb-in-phrase", "Critics say the fire plan came too late.", 0, {"reported_speech"}, "Critics", "say"),
     ("nested-quote", "“He told me ‘never again,’” Ruiz said.", 0, {"direct_quote"}, "Ruiz", "said"),
 ]
 
@@ -145,6 +150,9 @@ NOT_ATTRIBUTIONS = [
     ("modal", "Prices may rise if the tariff passes."),
     ("state-noun", "The State Department issued a travel warning."),
     ("according-to-plan", "The bridge opened on time and on budget."),
+    ("estimated-adjective", "An estimated 500 people attended the rally."),
+    ("report-noun", "The report arrived late on Friday."),
+    ("promo-label", "READ MORE: Storm hits the coast"),
 ]
 
 

@@ -173,6 +173,11 @@ CASES = [
         "(The vote was close.) Officials said so.",
         ["(The vote was close.)", "Officials said so."],
     ),
+    (
+        "quote-signature",
+        "“We won big!” ― Jane Doe, May 4. Crowds left.",
+        ["“We won big!” ― Jane Doe, May 4.", "Crowds left."],
+    ),
     # --- lines, headlines, datelines, lists, promo
     (
         "headline",
