@@ -851,6 +851,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=0,
                         help="print N examples per failure pattern (terminal only)")
     parser.add_argument("--json", type=Path, default=None, help="write results as JSON")
+    parser.add_argument("--write-card", action="store_true",
+                        help="record the headline numbers in the shipped model card "
+                             "(external_evaluation), tied to the model's sha256")
     args = parser.parse_args(argv)
 
     data = args.data
@@ -925,8 +928,43 @@ def main(argv: list[str] | None = None) -> int:
                             for n in results["notes"]]
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"\nwrote {args.json}")
+    if args.write_card:
+        write_card(results, model)
     print(f"\ndone in {results['meta']['seconds']} s")
     return 0
+
+
+def write_card(results: dict[str, Any], model: Any) -> None:
+    """Store the headline external numbers in the shipped card (JSON and Markdown)."""
+    from biaskit.persist import card_path, default_model_path
+    from biaskit.train import card_markdown
+
+    rows = []
+    for key, res in results.get("polnear", {}).items():
+        b = res["biaskit"]
+        n = b.get("n_sentences") or b["sentence"].get("n")
+        rows.append(
+            f"{key} (PolNeAR v1.0.0, {n} sentences): attribution sentence F1 "
+            f"{b['sentence']['f1']:.3f} (PolNeAR convention {b['sentence_cue_mapped']['f1']:.3f}); "
+            f"cue F1 overlap {b['cue']['overlap']['f1']:.3f}; source F1 overlap "
+            f"{b['source']['overlap']['f1']:.3f}; lexicon-only baseline sentence F1 "
+            f"{res['lexicon-only']['sentence']['f1']:.3f}, "
+            f"majority {res['majority']['sentence']['f1']:.3f}"
+        )
+    for key, res in results.get("checkthat", {}).items():
+        b = res["biaskit"]
+        rows.append(
+            f"{key} (CheckThat 2023 subjectivity, English): macro-F1 OBJ/SUBJ {b['macro_f1']:.3f}; "
+            f"lexicon-only {res['lexicon-only']['macro_f1']:.3f}, "
+            f"majority {res['majority']['macro_f1']:.3f}"
+        )
+    path = card_path(default_model_path())
+    card = json.loads(path.read_text("utf-8"))
+    card["external_evaluation"] = rows
+    card["external_evaluation_model_sha256"] = card["sha256"]
+    path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.with_suffix(".md").write_text(card_markdown(card), encoding="utf-8")
+    print(f"wrote external evaluation into {path}")
 
 
 if __name__ == "__main__":

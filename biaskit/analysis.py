@@ -42,6 +42,9 @@ _ATTRIBUTION_LEXICONS = {"reporting_verbs", "attribution_phrases", "hedges"}
 TOP_FEATURES = 3
 #: probability above which the model alone may tag an attribution with no cue or rule behind it
 CONFIDENT = 0.9
+#: reporting verbs at least this reliable (lexicon weight), with a named or anonymous source,
+#: make an attribution whatever the model says
+CERTAIN_SPEECH_WEIGHT = 0.6
 
 
 def _documents(docs: Any) -> pd.DataFrame:
@@ -336,7 +339,9 @@ def _certain(a: Any) -> bool:
     if a.rule == "hedge":
         return a.cue_weight >= 0.6
     if a.rule == "reported_speech":
-        return a.cue_weight >= 0.8 and a.source_type in ("person", "organisation", "anonymous")
+        return a.cue_weight >= CERTAIN_SPEECH_WEIGHT and a.source_type in (
+            "person", "organisation", "anonymous"
+        )
     return False
 
 

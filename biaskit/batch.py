@@ -954,6 +954,7 @@ def _model_info(opts: ScoreOptions) -> dict[str, Any]:
         "sha256": card.get("sha256"),
         "name": card.get("name"),
         "path": str(path),
+        "card": card,  # metrics and thresholds travel with the scores (reports read them)
     }
 
 

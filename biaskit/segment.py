@@ -425,10 +425,26 @@ class NewsSegmenter:
         )
 
 
+# a UTF-16 surrogate code point on its own (JSON ``"\ud83d"`` without its pair): not valid
+# Unicode, so pandas' Arrow-backed strings and parquet (UTF-8) cannot hold it
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(value: Any) -> Any:
+    """Replace lone surrogates in a string by U+FFFD, one for one (offsets do not move)."""
+    if isinstance(value, str) and _SURROGATE.search(value):
+        return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
 def _as_documents(docs: Any) -> pd.DataFrame:
     """Normalise str / list of str / list of dicts / DataFrame to doc_id, outlet, text."""
+    # reliability fix (issue 10): a lone surrogate made pandas raise UnicodeEncodeError here;
+    # it is replaced by U+FFFD (length-preserving, so every offset stays exact)
     if isinstance(docs, str):
-        return pd.DataFrame({"doc_id": ["doc-0"], "outlet": [None], "text": [docs]})
+        return pd.DataFrame(
+            {"doc_id": ["doc-0"], "outlet": [None], "text": [_valid_unicode(docs)]}
+        )
     if isinstance(docs, pd.DataFrame):
         if "text" not in docs.columns:
             raise InputError(
@@ -436,6 +452,9 @@ def _as_documents(docs: Any) -> pd.DataFrame:
                 f"(columns: {', '.join(map(str, docs.columns))})"
             )
         frame = docs.copy()
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(_valid_unicode)
         if "doc_id" not in frame.columns:
             frame["doc_id"] = [f"doc-{i}" for i in range(len(frame))]
         if "outlet" not in frame.columns:
@@ -444,11 +463,10 @@ def _as_documents(docs: Any) -> pd.DataFrame:
         records = []
         for i, d in enumerate(docs):
             if isinstance(d, str):
-                records.append({"doc_id": f"doc-{i}", "outlet": None, "text": d})
+                records.append({"doc_id": f"doc-{i}", "outlet": None, "text": _valid_unicode(d)})
             elif isinstance(d, dict) and "text" in d:
-                records.append(
-                    {"doc_id": d.get("doc_id", f"doc-{i}"), "outlet": d.get("outlet"), **d}
-                )
+                rec = {"doc_id": d.get("doc_id", f"doc-{i}"), "outlet": d.get("outlet"), **d}
+                records.append({k: _valid_unicode(v) for k, v in rec.items()})
             else:
                 raise InputError(f"document {i}: expected str or dict with 'text'")
         frame = pd.DataFrame(records, columns=None)

@@ -519,6 +519,7 @@ def test_real_model_end_to_end(tmp_path):
     card = read_card(default_model_path())
     info = json.loads((out / "run.json").read_text())
     assert info["model"]["sha256"] == card["sha256"]
+    assert info["model"]["card"] == card
     assert info["model"]["scorer"] == "biaskit.analysis.analyze"
     assert set(sentences["model_version"]) == {info["model"]["version"]}
     assert list(sentences.columns[: len(SENTENCE_COLUMNS)]) == list(SENTENCE_COLUMNS)
