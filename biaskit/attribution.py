@@ -159,6 +159,11 @@ _TRAIL_VERB = re.compile(
     r"\b(?:show|shows|showed|shown|found|finds|suggest|suggests|suggested|"
     r"indicate|indicates|indicated|reveal|reveals|revealed)$"
 )
+_NEGATED = re.compile(
+    r"(?:\b(?:declined|declines|decline|refused|refuses|refuse)\s+to|\b(?:not|never)|n[’']t)"
+    r"\s*(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 _CLAUSE_START = {
     "that",
     "the",
@@ -744,12 +749,22 @@ def _extract_sentence(
                 )
             )
     # X said (that) ... — the strongest reporting verb first ("affirmed … and said" → said)
+    n_speech = 0
     for c in sorted(speech, key=lambda c: (-c["weight"], c["start"])):
-        if c["start"] in used:
+        if c["start"] in used or n_speech >= 2:
             continue
+        if _NEGATED.search(doc[max(s, c["start"] - 30) : c["start"]]):
+            continue  # "declined to say", "has not said": no content is attributed
+        if any(
+            a.content and a.content[0] <= c["start"] < a.content[1] for a in atts
+        ):
+            continue  # nested inside what another source said
         src = _np_left(doc, s, c["start"])
         inverted = False
-        if src is None:
+        prev_word = re.search(r"(\w+)\W*$", doc[s : c["start"]])
+        if prev_word and prev_word.group(1).lower() in ("and", "but") and atts and atts[-1].source:
+            src = atts[-1].source  # "affirmed the rating and said …": the shared subject
+        elif src is None:
             src = _np_right(doc, c["end"], e)
             inverted = True
         if src is not None and not inverted:
@@ -810,7 +825,7 @@ def _extract_sentence(
             )
         )
         used.add(c["start"])
-        break  # one main reporting verb per sentence; the rest are usually nested
+        n_speech += 1  # at most two reporting verbs per sentence get their own attribution
     # "X called the plan “a disgrace”": naming verbs with a quoted label
     if not atts:
         m = _NAMING.search(text)
