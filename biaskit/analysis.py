@@ -158,7 +158,10 @@ def analyze(
             "attributions",
         )
     }
-    doc_texts = table["doc_id"].map(texts).tolist()
+    # reliability fix (issue 10): ``table["doc_id"].map(texts)`` built an Arrow string column
+    # holding a copy of the whole document per sentence (memory quadratic in the sentences of
+    # a document: a 22,000-sentence text took > 20 GB); a list shares one str per document
+    doc_texts = [texts[d] for d in table["doc_id"]]
     # quotation spans per sentence (doc offsets), to tell writer-voice cues from quoted ones
     quote_parts: dict[int, list[tuple[int, int]]] = {}
     row = 0
