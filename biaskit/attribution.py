@@ -62,7 +62,8 @@ _ORG_WORDS = re.compile(
 _DOC_WORDS = re.compile(
     r"\b(?:report|reports|study|studies|data|figures|statistics|survey|poll|polls|records|"
     r"documents|filing|filings|analysis|census|audit|review|paper|estimates|assessment|"
-    r"letter|memo|statement|transcript|indictment|complaint|ruling|lawsuit)\b",
+    r"letter|memo|statement|transcript|indictment|complaint|ruling|lawsuit|probe|inquiry|"
+    r"investigation|footage|video|records?)\b",
     re.IGNORECASE,
 )
 _ANON_HINT = re.compile(
@@ -203,7 +204,7 @@ _NAMING = re.compile(
 )
 _DOC_VERB = re.compile(
     r"\b(?P<verb>(?:has |have |had )?(?:found|finds|showed|shows|show|shown|suggests|suggested|"
-    r"concluded|concludes|estimated|estimates|indicated|indicates))\b"
+    r"concluded|concludes|estimated|estimates|indicated|indicates|judged|determined))\b"
 )
 _DETERMINERS = {
     "a",
@@ -845,10 +846,21 @@ def _extract_sentence(
         m = _DOC_VERB.search(text)
         if m:
             src = _np_left(doc, s, s + m.start("verb"))
-            if src is not None and _DOC_WORDS.search(doc[src[0] : src[1]]):
+            stext = doc[src[0] : src[1]] if src else ""
+            if src is not None and _DOC_WORDS.search(stext):
                 cue = (s + m.start("verb"), s + m.end("verb"))
                 content = _strip_marks(doc, (cue[1], e))
                 add(Attribution(["according_to"], "document_verb", cue, src, content, "document"))
+            elif (
+                src is not None
+                and not atts
+                and re.match(r"\s*(?:that\b|the\b|a\b|an\b)", doc[s + m.end("verb") : e])
+                and _plausible_source(stext, False, {"weight": 1.0})
+            ):
+                # "Researchers found that …", "the reviewers judged that …"
+                cue = (s + m.start("verb"), s + m.end("verb"))
+                add(Attribution(["reported_speech"], "finding_verb", cue, src,
+                                _strip_marks(doc, (cue[1], e)), _source_type(stext)))
     # anonymous phrase without a verb we used
     for c in outside:
         if (
