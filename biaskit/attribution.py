@@ -28,6 +28,7 @@ Rules, in order of precedence for one sentence:
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass, field
@@ -594,7 +595,14 @@ def extract_article(
 
 
 def _quote_parts(quotes: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, int]]:
-    return [(max(qs, s), min(qe, e)) for qs, qe in quotes if qe > s and qs < e]
+    # quotations are sorted and disjoint: bisect to the first one ending after s (a scan of
+    # every quotation for every sentence is quadratic on long documents)
+    i = bisect.bisect_right(quotes, s, key=lambda q: q[1])
+    parts = []
+    while i < len(quotes) and quotes[i][0] < e:
+        parts.append((max(quotes[i][0], s), min(quotes[i][1], e)))
+        i += 1
+    return parts
 
 
 def _strip_marks(doc: str, span: tuple[int, int]) -> tuple[int, int]:
@@ -909,8 +917,17 @@ def _follow_quotes(
     out: list[list[Attribution]],
 ) -> None:
     """Give sentences inside a multi-sentence quotation the speaker of that quotation."""
+    starts = [s for s, _ in sentences]
     for qs, qe in quotes:
-        inside = [i for i, (s, e) in enumerate(sentences) if s < qe and e > qs]
+        # sentences overlapping the quotation: bisect instead of scanning all of them
+        first = max(bisect.bisect_right(starts, qs) - 1, 0)
+        inside = []
+        for i in range(first, len(sentences)):
+            s, e = sentences[i]
+            if s >= qe:
+                break
+            if e > qs:
+                inside.append(i)
         if len(inside) < 2:
             continue
         speaker = next(
