@@ -12,6 +12,7 @@ This is where a sentence gets its tags. :func:`analyze` runs, for a batch of doc
 
 from __future__ import annotations
 
+import bisect
 import logging
 import unicodedata
 from collections import defaultdict
@@ -111,6 +112,9 @@ def analyze(
     proba = tagger.predict_proba(X)
     labels = model.labels
     thr = np.array([model.card["thresholds"][lab] for lab in labels])
+    # labels a user's model lacks get index len(labels) below: NaN there, so rules that need
+    # such a label's threshold never fire (comparisons with NaN are False)
+    thr_ext = np.append(thr, np.nan)
     idx: dict[str, int] = defaultdict(lambda: len(labels))
     idx.update({lab: j for j, lab in enumerate(labels)})
     decided = proba >= thr
@@ -166,9 +170,18 @@ def analyze(
     quote_parts: dict[int, list[tuple[int, int]]] = {}
     row = 0
     for doc_id, group in table.groupby("doc_id", sort=False):
-        spans = quote_spans(texts[doc_id])
+        spans = quote_spans(texts[doc_id])  # sorted, non-overlapping: ends are sorted too
+        ends = [b for _, b in spans]
         for s0, e0 in zip(group["start"], group["end"], strict=True):
-            quote_parts[row] = [(max(a, s0), min(b, e0)) for a, b in spans if b > s0 and a < e0]
+            # reliability fix (issue 10): bisect to the first quotation ending after s0; scanning
+            # every quotation of the document for every sentence was quadratic in its length
+            parts = []
+            j = bisect.bisect_right(ends, s0)
+            while j < len(spans) and spans[j][0] < e0:
+                a, b = spans[j]
+                parts.append((max(a, s0), min(b, e0)))
+                j += 1
+            quote_parts[row] = parts
             row += 1
     for i, (doc, start, end, in_quote) in enumerate(
         zip(doc_texts, table["start"], table["end"], table["in_quote"], strict=True)
@@ -201,7 +214,7 @@ def analyze(
         is_att = (
             model_att
             or certain
-            or (strong_rule and "attribution" in labels and p_att >= 0.5 * thr[idx["attribution"]])
+            or (strong_rule and p_att >= 0.5 * thr_ext[idx["attribution"]])
         )
         if is_att:
             # the rules see the construction (quote marks, "according to", hedge); the model's
@@ -218,7 +231,7 @@ def analyze(
         # a kind switches framing on only near the framing threshold (kinds such as
         # speculation have low thresholds of their own)
         fr_kinds = [k for k in FRAMING_KINDS if d[idx[k]]]
-        near = p[idx["framing"]] >= 0.5 * thr[idx["framing"]]
+        near = p[idx["framing"]] >= 0.5 * thr_ext[idx["framing"]]
         is_fr = bool(d[idx["framing"]] or (fr_kinds and near) or "promo" in fr_kinds)
         if not is_fr:
             fr_kinds = []
@@ -228,7 +241,7 @@ def analyze(
             for m in w_matches
             if m["lexicon"] in _FRAMING_LEXICONS and m["weight"] >= 0.8
         }
-        if not is_fr and strong_terms and p[idx["framing"]] >= 0.5 * thr[idx["framing"]]:
+        if not is_fr and strong_terms and p[idx["framing"]] >= 0.5 * thr_ext[idx["framing"]]:
             is_fr = True
         if is_fr:
             fr_kinds = [k for k in FRAMING_KINDS if k in set(fr_kinds) | strong_terms]

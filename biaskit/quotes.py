@@ -138,12 +138,14 @@ def share_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> floa
     if end <= start:
         return 0.0
     covered = 0
-    for s, e in spans:
-        if e <= start:
-            continue
-        if s >= end:
-            break
+    # reliability fix (issue 10): start at the first span ending after ``start`` (spans are
+    # sorted and non-overlapping, so their ends are sorted); skipping the earlier spans one by
+    # one made segmenting a document quadratic in its number of quotations
+    i = bisect.bisect_right(spans, start, key=lambda span: span[1])
+    while i < len(spans) and spans[i][0] < end:
+        s, e = spans[i]
         covered += min(e, end) - max(s, start)
+        i += 1
     return round(covered / (end - start), 4)
 
 

@@ -10,6 +10,7 @@ external assets and works offline.
 from __future__ import annotations
 
 import html
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,13 @@ def _classes(row: pd.Series) -> list[str]:
     return cls
 
 
+def _present(value: Any) -> str | None:
+    """A text cell's value, or None when it is missing (None, NaN, pd.NA, empty)."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def _tooltip(row: pd.Series) -> str:
+    source, source_type, cue = (_present(row.get(k)) for k in ("source", "source_type", "cue"))
     parts = [
         f"claim {row['p_claim']:.2f} · attribution {row['p_attribution']:.2f} · "
         f"framing {row['p_framing']:.2f}"
@@ -81,9 +88,9 @@ def _tooltip(row: pd.Series) -> str:
     if row.get("attribution"):
         parts.append(
             f"attribution: {', '.join(row['attribution_kind'])}"
-            + (f" — source: {row['source']}" if row.get("source") else "")
-            + (f" ({row['source_type']})" if row.get("source_type") else "")
-            + (f" — cue: {row['cue']}" if row.get("cue") else "")
+            + (f" — source: {source}" if source else "")
+            + (f" ({source_type})" if source and source_type else "")
+            + (f" — cue: {cue}" if cue else "")
         )
     if row.get("framing"):
         parts.append(f"framing (writer): {', '.join(row['framing_kind'])}")
@@ -100,7 +107,7 @@ def _tooltip(row: pd.Series) -> str:
 
 
 def _marks(row: pd.Series) -> list[tuple[int, int, str]]:
-    """(start, end, class) of inner marks in doc offsets; overlapping marks are dropped."""
+    """(start, end, class) of inner marks in doc offsets, all of them (they may overlap)."""
     marks: list[tuple[int, int, str]] = []
     for key, cls in (("source", "bk-src"), ("cue", "bk-cue")):
         s, e = row.get(f"{key}_start"), row.get(f"{key}_end")
@@ -108,15 +115,28 @@ def _marks(row: pd.Series) -> list[tuple[int, int, str]]:
             marks.append((int(s), int(e), cls))
     for ev in row.get("evidence") or []:
         s, e = ev.get("start"), ev.get("end")
-        if s is not None and e is not None and row["start"] <= s < e <= row["end"]:
+        if s is None or e is None or pd.isna(s) or pd.isna(e):
+            continue
+        if row["start"] <= s < e <= row["end"]:
             if ev.get("tag") in ("framing", "quoted_framing") or ev["rule"].startswith("lexicon"):
                 marks.append((int(s), int(e), "bk-ev"))
-    marks.sort(key=lambda m: (m[0], -(m[1] - m[0])))
-    kept: list[tuple[int, int, str]] = []
-    for m in marks:
-        if not kept or m[0] >= kept[-1][1]:
-            kept.append(m)
-    return kept
+    return marks
+
+
+def _segments(row: pd.Series) -> list[tuple[int, int, list[str]]]:
+    """The sentence cut at every mark boundary: (start, end, classes covering the piece).
+
+    Overlapping and nested marks (a loaded word inside a source, a cue inside a lexicon
+    phrase) all stay visible: a piece covered by several marks carries all their classes.
+    """
+    marks = _marks(row)
+    cuts = sorted({int(row["start"]), int(row["end"]), *(p for m in marks for p in m[:2])})
+    order = ("bk-src", "bk-cue", "bk-ev")
+    out = []
+    for a, b in pairwise(cuts):
+        covering = {c for s, e, c in marks if s <= a and b <= e}
+        out.append((a, b, [c for c in order if c in covering]))
+    return out
 
 
 def render_html(
@@ -159,13 +179,10 @@ def render_html(
                 out.append("</p>")
             out.append("<p>")
             para = row["paragraph"]
-        pos = row["start"]
         inner = []
-        for s, e, cls in _marks(row):
-            inner.append(html.escape(text[pos:s]))
-            inner.append(f'<span class="{cls}">{html.escape(text[s:e])}</span>')
-            pos = e
-        inner.append(html.escape(text[pos : row["end"]]))
+        for s, e, classes in _segments(row):
+            piece = html.escape(text[s:e])
+            inner.append(f'<span class="{" ".join(classes)}">{piece}</span>' if classes else piece)
         out.append(
             f'<span class="{" ".join(_classes(row))}" data-sent="{int(row["sent_id"])}" '
             f'title="{html.escape(_tooltip(row), quote=True)}">{"".join(inner)}</span> '

@@ -259,12 +259,6 @@ def test_tooltips_carry_probabilities(
     assert "cue: told" in title
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="biaskit.view._tooltip prints a missing source as 'source: nan (none)' "
-    "(NaN is truthy); reported to the lead with a patch",
-)
 def test_tooltips_have_no_missing_value_placeholders(
     sample_page: tuple[Any, list[str]],
 ) -> None:
@@ -274,14 +268,6 @@ def test_tooltips_have_no_missing_value_placeholders(
     assert bad == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="biaskit.view._marks drops a mark that overlaps another (the loaded word "
-    "'strongman' inside the source 'Valdoran strongman', the cue 'told' inside the lexicon "
-    "match 'told a rally', the source 'the UN refugee agency' overlapping 'According to the "
-    "UN'); reported to the lead with a patch",
-)
 def test_overlapping_marks_are_all_shown(
     sample_page: tuple[Any, list[str]], sample_table: pd.DataFrame
 ) -> None:
