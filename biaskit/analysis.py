@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -461,10 +462,16 @@ def _evidence(
                 "rule": f"feature:{name}",
             }
             if name.startswith("word:"):
-                pos = text.lower().find(item["term"])
-                if pos >= 0:
-                    item["start"], item["end"] = start + pos, start + pos + len(item["term"])
-                    item["term"] = text[pos : pos + len(item["term"])]
+                # the n-gram as whole words ("one" must not point into "once")
+                hit = re.search(
+                    r"(?<![\w’'-])" + r"\s+".join(map(re.escape, item["term"].split()))
+                    + r"(?![\w’'-])",
+                    text,
+                    re.IGNORECASE,
+                )
+                if hit:
+                    item["start"], item["end"] = start + hit.start(), start + hit.end()
+                    item["term"] = hit.group()
             items.append(item)
         items.append(
             {

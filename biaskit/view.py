@@ -118,7 +118,8 @@ def _marks(row: pd.Series) -> list[tuple[int, int, str]]:
         if s is None or e is None or pd.isna(s) or pd.isna(e):
             continue
         if row["start"] <= s < e <= row["end"]:
-            if ev.get("tag") in ("framing", "quoted_framing") or ev["rule"].startswith("lexicon"):
+            # underline the words behind framing; attribution has its own source/cue marks
+            if ev.get("tag") in ("framing", "quoted_framing") and ev["rule"].startswith("lexicon"):
                 marks.append((int(s), int(e), "bk-ev"))
     return marks
 
