@@ -277,6 +277,20 @@ def _get_scorer(model: str | None, scorer: Scorer | None) -> Scorer:
     return cached
 
 
+def _one_thread() -> Any:
+    """Limit BLAS and OpenMP to one thread in this process; return the limiter, or None.
+
+    With one worker per core, libraries that start a thread per core each (OpenBLAS, OpenMP)
+    oversubscribe the CPUs and slow every worker down; dask's workers do the same by default.
+    Every engine scores with one thread, so all give the same numbers.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
+        return None
+    return threadpool_limits(limits=1)
+
+
 def _init_worker(model: str | None, scorer: Scorer | None) -> None:
     """Process-pool initializer: leave Ctrl-C to the parent, load the model once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -284,6 +298,7 @@ def _init_worker(model: str | None, scorer: Scorer | None) -> None:
         _get_scorer(model, scorer)
     except Exception:  # the first task raises it again, with its message, in the parent
         logger.debug("worker could not load the model", exc_info=True)
+    _one_thread()  # after the model's libraries are loaded
 
 
 def _documents_frame(docs: list[bio.DocumentRecord]) -> pd.DataFrame:
@@ -396,6 +411,7 @@ class _InProcess:
     def __init__(self, model: str | None, scorer: Scorer | None) -> None:
         self.model, self.scorer = model, scorer
         _get_scorer(model, scorer)
+        self._limits = _one_thread()  # as in the workers; restored in close()
 
     def run(
         self, tasks: Iterator[tuple[int, list[tuple[int, bio.DocumentRecord]]]]
@@ -404,7 +420,9 @@ class _InProcess:
             yield k, _score_part(docs, self.model, self.scorer)
 
     def close(self, abort: bool = False) -> None:
-        """Nothing to release."""
+        """Give this process its thread settings back."""
+        if self._limits is not None:
+            self._limits.restore_original_limits()
 
 
 class _Windowed:

@@ -8,8 +8,10 @@ All printing and exit codes live here. User mistakes (``BiaskitError``) print on
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +30,19 @@ EXIT_CODES = """exit codes:
   4   output cannot be written (not a directory, read-only, disk full, locked by another run)
   130 interrupted (Ctrl-C); batch runs resume with --resume
 """
+
+
+#: errno values that mean "the output cannot be written" (exit code 4)
+_OUTPUT_ERRNOS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS", "EFBIG") if hasattr(errno, name)
+)
+
+
+def _write_file(path: str, writer: Callable[[Path], Any]) -> None:
+    """Write an output file atomically (temporary file, then rename), or raise OutputError."""
+    from biaskit.report import _atomic_write
+
+    _atomic_write(Path(path), lambda tmp: writer(tmp))
 
 
 def _read_text_arg(path: str, encoding: str = "utf-8") -> str:
@@ -68,7 +83,8 @@ def _cmd_segment(args: argparse.Namespace) -> int:
             raise InputError("--train needs --out FILE to save the learned parameters")
         texts = list(_iter_training_texts(args.train, args.encoding))
         params = seg.train_punkt(texts)
-        seg.save_punkt(params, args.out)
+        # reliability fix (issue 10): written atomically, an unwritable --out is an OutputError
+        _write_file(args.out, lambda tmp: seg.save_punkt(params, tmp))
         _write(
             f"learned Punkt parameters from {len(texts)} document(s): "
             f"{len(params.abbrev_types)} abbreviations, {len(params.collocations)} collocations, "
@@ -184,6 +200,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # output piped into `head` and closed early: not an error for the user
         return 0
+    except OSError as exc:
+        # reliability fix (issue 10): an operating-system failure (disk full, read-only file
+        # system, I/O error) that no biaskit function turned into an OutputError printed a
+        # traceback; it is one line too, with the output exit code when nothing can be written
+        if args.debug:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        sys.stderr.write(f"biaskit: error: {exc.strerror or exc}{where}\n")
+        # pyarrow raises OSError without errno; its message carries "[errno 28]"
+        found = re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)
+        code = exc.errno if exc.errno is not None else int(found.group(1)) if found else None
+        return 4 if code in _OUTPUT_ERRNOS else 1
 
 
 # --------------------------------------------------------------------------- analyze
@@ -215,7 +243,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if args.html:
         from biaskit.view import write_html
 
-        write_html(table, text, args.html, title=doc_id)
+        # reliability fix (issue 10): written atomically (no half-written page on a full disk),
+        # an unwritable path is an OutputError (exit 4) instead of a traceback
+        _write_file(args.html, lambda tmp: write_html(table, text, tmp, title=doc_id))
         logger.info("wrote %s", args.html)
     if args.format == "jsonl":
         cols = [c for c in table.columns if c != "kind_proba"] + ["kind_proba"]

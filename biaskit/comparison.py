@@ -268,15 +268,20 @@ class Metric:
         return num, den
 
     def _values(self, spec: ColumnSpec, articles: pd.DataFrame, role: str) -> np.ndarray:
+        cols = None
         if callable(spec):
             raw = spec(articles)
         else:
             cols = [spec] if isinstance(spec, str) else list(spec)
             check_columns(articles, cols, table=f"article table (metric {self.name!r} {role})")
-            raw = articles[cols].sum(axis=1)
+        # reliability fix (issue 10): the sum runs inside the try (a column mixing str and int
+        # raised a bare TypeError, a huge int OverflowError) and with skipna=False, so that a
+        # missing count is reported below instead of being summed as 0
         try:
+            if cols is not None:
+                raw = articles[cols].sum(axis=1, skipna=False)
             values = np.asarray(raw, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise InputError(f"metric {self.name!r}: {role} is not numeric") from exc
         if len(values) != len(articles):
             raise InputError(f"metric {self.name!r}: {role} gave {len(values)} values for "
@@ -820,6 +825,22 @@ def _article_table(table: pd.DataFrame, options: CompareOptions) -> pd.DataFrame
     return arts
 
 
+def _numeric_column(arts: pd.DataFrame, column: str) -> np.ndarray:
+    """A count column as finite floats (reliability fix, issue 10: NaN crashed with ValueError)."""
+    try:
+        values = arts[column].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(f"column {column!r} is not numeric") from exc
+    if not np.isfinite(values).all():
+        raise InputError(f"column {column!r} has {int((~np.isfinite(values)).sum())} missing "
+                         "or infinite value(s); counts must be finite numbers")
+    bad = (values < 0) | (values > 2.0**53)
+    if bad.any():
+        raise InputError(f"column {column!r} has {int(bad.sum())} value(s) that are not counts "
+                         "(negative, or above 2**53)")
+    return values
+
+
 def _prepare(table: pd.DataFrame, options: CompareOptions) -> _Prepared:
     metrics = resolve_metrics(options.metrics)
     arts = _article_table(table, options)
@@ -843,10 +864,15 @@ def _prepare(table: pd.DataFrame, options: CompareOptions) -> _Prepared:
     # a hand-built article table may lack n_sentences: then strata are weighted
     # by articles and the outlet table's n_sentences is missing (<NA>)
     has_sentences = "n_sentences" in arts.columns
-    sentences = (arts["n_sentences"].to_numpy(dtype=np.float64) if has_sentences
+    sentences = (_numeric_column(arts, "n_sentences") if has_sentences
                  else np.zeros(len(arts)))
 
-    group_codes, group_labels = pd.factorize(arts[options.by].astype(object), sort=False)
+    # reliability fix (issue 10): unhashable group labels (lists) raised a bare TypeError
+    try:
+        group_codes, group_labels = pd.factorize(arts[options.by].astype(object), sort=False)
+    except TypeError as exc:
+        raise InputError(f"column {options.by!r}: group labels must be scalars (str, number), "
+                         f"not lists or dicts ({exc})") from exc
     order = sorted(range(len(group_labels)), key=lambda i: str(group_labels[i]))
     if options.strata:
         strat_codes, strat_labels = pd.factorize(arts[options.strata].astype(object), sort=False)

@@ -61,6 +61,41 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def _types_in_file(path: Path) -> set[str]:
+    """Every type a skops file would instantiate, as ``module.Class``.
+
+    ``skops.io.get_untrusted_types`` lists only the types outside skops' own default-trusted
+    set (which includes most of scikit-learn and ``collections.OrderedDict``), so it cannot
+    enforce :data:`TRUSTED_TYPES` on its own: the file's ``schema.json`` is walked as well.
+
+    Raises
+    ------
+    ModelError
+        If the archive has no readable schema.
+    """
+    import skops.io as sio
+
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "__class__" in node and "__module__" in node:
+                found.add(f"{node['__module__']}.{node['__class__']}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            walk(json.loads(archive.read("schema.json")))
+        found.update(sio.get_untrusted_types(file=path))
+    except Exception as exc:  # zipfile, json and skops raise various errors on corrupt files
+        raise ModelError(f"{path.name} is corrupt or truncated ({exc})") from exc
+    return found
+
+
 def card_path(model_path: str | Path) -> Path:
     """``x.skops`` → ``x.card.json``."""
     p = Path(model_path)
@@ -92,7 +127,9 @@ def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-    untrusted = set(sio.get_untrusted_types(file=tmp)) - set(TRUSTED_TYPES)
+    # reliability fix (issue 10): every type in the file is checked, not only those skops
+    # itself does not trust (see _types_in_file)
+    untrusted = _types_in_file(tmp) - set(TRUSTED_TYPES)
     if untrusted:
         tmp.unlink()
         raise ModelError(
@@ -193,6 +230,13 @@ def _load(path: Path, check_hash: bool) -> Model:
     if not path.exists():
         raise ModelError(f"model file not found: {path}")
     card = read_card(path)
+    # reliability fix (issue 10): a card that is not a JSON object, or lacks the labels and
+    # thresholds analyze() reads, failed later with AttributeError/KeyError
+    if not isinstance(card, dict):
+        raise ModelError(
+            f"model card {card_path(path).name} is not a JSON object; restore the card that "
+            "`biaskit train` wrote next to the model"
+        )
     if card.get("model_format") != MODEL_FORMAT:
         raise ModelError(
             f"{path.name} was made by biaskit {card.get('biaskit_version', '?')} with model "
@@ -212,10 +256,9 @@ def _load(path: Path, check_hash: bool) -> Model:
             f"{path.name} is not a skops model file (not a zip archive: a pickle, or a "
             "truncated download?); biaskit only loads .skops files written by `biaskit train`"
         )
-    try:
-        untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
-    except Exception as exc:  # skops raises various errors on corrupt archives
-        raise ModelError(f"{path.name} is corrupt or truncated ({exc})") from exc
+    # reliability fix (issue 10): skops' get_untrusted_types() alone let any type skops trusts by
+    # default (sklearn.svm.SVC, collections.OrderedDict, ...) through; check every type
+    untrusted = _types_in_file(path) - set(TRUSTED_TYPES)
     if untrusted:
         raise ModelError(
             f"{path.name} holds types biaskit does not trust: {', '.join(sorted(untrusted))}. "
@@ -225,5 +268,22 @@ def _load(path: Path, check_hash: bool) -> Model:
         pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
     except Exception as exc:
         raise ModelError(f"{path.name} could not be loaded ({type(exc).__name__}: {exc})") from exc
+    steps = getattr(pipeline, "named_steps", None)
+    labels = card.get("labels")
+    thresholds = card.get("thresholds")
+    if steps is None or "features" not in steps or "tagger" not in steps:
+        raise ModelError(
+            f"{path.name} holds a {type(pipeline).__name__}, not a biaskit pipeline (steps "
+            "'features' and 'tagger'); only load models written by `biaskit train`"
+        )
+    if (
+        not isinstance(labels, list)
+        or not isinstance(thresholds, dict)
+        or any(lab not in thresholds for lab in labels)
+    ):
+        raise ModelError(
+            f"model card {card_path(path).name} lacks the labels or their thresholds; restore "
+            "the card that `biaskit train` wrote next to the model"
+        )
     logger.debug("loaded model %s", path)
     return Model(pipeline, card, path)
