@@ -59,6 +59,8 @@ __all__ = [
 ]
 
 _PARAMS_FORMAT = "biaskit-punkt/1"
+#: longest piece of text handed to Punkt in one call (see NewsSegmenter._punkt_spans)
+CHUNK = 100_000
 
 
 class Sentence(NamedTuple):
@@ -313,7 +315,7 @@ class NewsSegmenter:
         break_starts = [b[0] for b in breaks]
 
         raw: list[tuple[int, int]] = []
-        for s, e in self.tokenizer.span_tokenize(text):
+        for s, e in self._punkt_spans(text):
             # cut Punkt's span at every sentence-ending line break inside it
             i = bisect.bisect_left(break_starts, s)
             while i < len(breaks) and breaks[i][0] < e:
@@ -350,6 +352,31 @@ class NewsSegmenter:
                         out[-1] = (ps, e, ppara)
                         continue
             out.append((s, e, para))
+        return out
+
+    def _punkt_spans(self, text: str) -> list[tuple[int, int]]:
+        """Punkt's spans, run on pieces of at most ``CHUNK`` characters.
+
+        NLTK guards its regexes with a time limit per call, which a 10 MB paragraph exceeds;
+        pieces are cut at whitespace after a sentence-final mark (or any whitespace, as a last
+        resort), so Punkt sees the same boundaries it would have found.
+        """
+        if len(text) <= CHUNK:
+            return list(self.tokenizer.span_tokenize(text))
+        out: list[tuple[int, int]] = []
+        pos = 0
+        while pos < len(text):
+            end = min(pos + CHUNK, len(text))
+            if end < len(text):
+                window = text[pos + CHUNK // 2 : end]
+                cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "),
+                          window.rfind("\n"))
+                if cut < 0:
+                    cut = window.rfind(" ")
+                if cut >= 0:
+                    end = pos + CHUNK // 2 + cut + 1
+            out.extend((pos + s, pos + e) for s, e in self.tokenizer.span_tokenize(text[pos:end]))
+            pos = end
         return out
 
     def segment(self, text: str) -> list[Sentence]:
