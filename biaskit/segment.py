@@ -61,6 +61,7 @@ __all__ = [
 _PARAMS_FORMAT = "biaskit-punkt/1"
 #: longest piece of text handed to Punkt in one call (see NewsSegmenter._punkt_spans)
 CHUNK = 100_000
+_SENT_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 
 
 class Sentence(NamedTuple):
@@ -375,7 +376,11 @@ class NewsSegmenter:
                     cut = window.rfind(" ")
                 if cut >= 0:
                     end = pos + CHUNK // 2 + cut + 1
-            out.extend((pos + s, pos + e) for s, e in self.tokenizer.span_tokenize(text[pos:end]))
+            piece = [(pos + s, pos + e) for s, e in self.tokenizer.span_tokenize(text[pos:end])]
+            if out and piece and not _SENT_END.search(text[out[-1][0] : out[-1][1]]):
+                # the cut fell inside a sentence (no sentence end before it): rejoin
+                piece[0] = (out.pop()[0], piece[0][1])
+            out.extend(piece)
             pos = end
         return out
 
