@@ -6,8 +6,8 @@ On one corpus (``--n`` articles, default 20,000, generated with a fixed seed; or
 files), in the same run:
 
 - ``bare``  — ``biaskit.analysis.analyze(docs, model)`` called on consecutive slices of
-  ``--chunk-size`` documents already in memory, in one process: the single-core ceiling.
-  The model is loaded before the clock starts.
+  ``--chunk-size`` documents already in memory, in one process with BLAS/OpenMP limited to
+  one thread: the single-core ceiling. The model is loaded before the clock starts.
 - ``jobs1`` — ``biaskit.score(..., jobs=1)``: reading, chunking, duplicate checks, scoring,
   atomic parts, final assembly, run.json.
 - ``jobs2`` — ``biaskit.score(..., jobs=2)`` (two worker processes).
@@ -193,6 +193,7 @@ class PeakRSS:
 
 def run_bare(inputs: list[str], chunk_size: int) -> dict[str, Any]:
     import pandas as pd
+    from threadpoolctl import threadpool_limits
 
     from biaskit.analysis import analyze
     from biaskit.io import is_error, read_documents
@@ -206,10 +207,12 @@ def run_bare(inputs: list[str], chunk_size: int) -> dict[str, Any]:
     )
     analyze(frame.iloc[:5], model)  # warm-up
     n_sent = 0
-    start = time.perf_counter()
-    for i in range(0, len(frame), chunk_size):
-        n_sent += len(analyze(frame.iloc[i : i + chunk_size], model))
-    seconds = time.perf_counter() - start
+    # single-core: OpenBLAS/OpenMP would otherwise use a second core for part of the work
+    with threadpool_limits(limits=1):
+        start = time.perf_counter()
+        for i in range(0, len(frame), chunk_size):
+            n_sent += len(analyze(frame.iloc[i : i + chunk_size], model))
+        seconds = time.perf_counter() - start
     return {"articles": len(frame), "sentences": n_sent, "seconds": seconds}
 
 

@@ -437,7 +437,7 @@ _MEASURE = textwrap.dedent(
         out = biaskit.segment(text)
         ok = all(text[s.start:s.end] == s.text for s in out)
     else:
-        out = biaskit.analyze(text, evidence=False)
+        out = biaskit.analyze(text)
         ok = all(text[s:e] == t for s, e, t in zip(out["start"], out["end"], out["text"]))
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
