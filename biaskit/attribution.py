@@ -282,6 +282,7 @@ def _cue_matches(
     out = []
     if matches is None:
         matches = matcher.matches(text, offset=offset)
+    exposed: set[int] = set()
     for m in matches:
         if " " in m["term"] and m["lexicon"] not in ("reporting_verbs",):
             # "the company said", "critics say": a phrase (of any lexicon) hides its verb
@@ -297,8 +298,9 @@ def _cue_matches(
             if (
                 verb is not None
                 and not _LEAD_PHRASE.match(m["term"].lower())
-                and not any(o["start"] == m["end"] - len(last) for o in out)
+                and m["end"] - len(last) not in exposed
             ):
+                exposed.add(m["end"] - len(last))  # a set: one check per phrase, not a scan
                 out.append(
                     {
                         "lexicon": "reporting_verbs",

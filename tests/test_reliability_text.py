@@ -401,12 +401,6 @@ def test_many_quotations_scale_linearly(model):
     assert ana < 2.0, f"analyze per-unit time grew {ana:.2f}x for 8x the input"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attribution._cue_matches checks every new phrase cue against all cues found so "
-    "far (`any(o['start'] == ... for o in out)`): quadratic in the cues of one sentence; a "
-    "1 MB sentence with 21,000 'officials said' takes 14 s, 2 MB 70 s, 4 MB 319 s",
-)
 def test_one_long_sentence_with_many_cues_scales_linearly(model):
     def make(n):
         return "the council met and officials said " * n  # one sentence, no full stop
