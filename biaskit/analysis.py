@@ -27,7 +27,7 @@ from biaskit.attribution import extract_article
 from biaskit.errors import InputError
 from biaskit.lexicons import default_matcher
 from biaskit.quotes import quote_spans
-from biaskit.schema import ATTRIBUTION_KINDS, FRAMING_KINDS, SENTENCE_COLUMNS
+from biaskit.schema import ATTRIBUTION_KINDS, FRAMING_KINDS, SEGMENT_COLUMNS, SENTENCE_COLUMNS
 from biaskit.segment import _as_documents, segment_frame
 
 logger = logging.getLogger(__name__)
@@ -134,35 +134,9 @@ def analyze(
 
     names = features.get_feature_names_out() if evidence else None
     coefs = _coefficients(tagger, labels) if evidence else None
-    rows: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "p_claim",
-            "p_attribution",
-            "p_framing",
-            "claim",
-            "attribution",
-            "framing",
-            "attribution_kind",
-            "framing_kind",
-            "quoted_framing",
-            "quoted_framing_kind",
-            "framing_voice",
-            "source",
-            "source_type",
-            "source_start",
-            "source_end",
-            "source_entity",
-            "cue",
-            "cue_start",
-            "cue_end",
-            "content_start",
-            "content_end",
-            "evidence",
-            "kind_proba",
-            "attributions",
-        )
-    }
+    # one list per tag column of the schema (segmentation columns come from the table)
+    tag_columns = [c for c in SENTENCE_COLUMNS if c not in SEGMENT_COLUMNS and c != "model_version"]
+    rows: dict[str, list[Any]] = {k: [] for k in [*tag_columns, "kind_proba", "attributions"]}
     # reliability fix (issue 10): ``table["doc_id"].map(texts)`` built an Arrow string column
     # holding a copy of the whole document per sentence (memory quadratic in the sentences of
     # a document: a 22,000-sentence text took > 20 GB); a list shares one str per document
