@@ -348,7 +348,7 @@ class NewsSegmenter:
                         (_QM_SPEAKER.search(prev) and _LOWER_START.match(text[s : s + 3]))
                         or _LIST_MARKER.match(prev)
                         # “…!” ― Jane Doe: a signature after a quotation stays with it
-                        or (prev[-1:] in "”\"’»" and text[s] in "―—–")
+                        or (prev[-1:] in '”"’»' and text[s] in "―—–")
                     ):
                         out[-1] = (ps, e, ppara)
                         continue
@@ -370,8 +370,9 @@ class NewsSegmenter:
             end = min(pos + CHUNK, len(text))
             if end < len(text):
                 window = text[pos + CHUNK // 2 : end]
-                cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "),
-                          window.rfind("\n"))
+                cut = max(
+                    window.rfind(". "), window.rfind("? "), window.rfind("! "), window.rfind("\n")
+                )
                 if cut < 0:
                     cut = window.rfind(" ")
                 if cut >= 0:
@@ -478,9 +479,7 @@ def _as_documents(docs: Any) -> pd.DataFrame:
     # reliability fix (issue 10): a lone surrogate made pandas raise UnicodeEncodeError here;
     # it is replaced by U+FFFD (length-preserving, so every offset stays exact)
     if isinstance(docs, str):
-        return pd.DataFrame(
-            {"doc_id": ["doc-0"], "outlet": [None], "text": [_valid_unicode(docs)]}
-        )
+        return pd.DataFrame({"doc_id": ["doc-0"], "outlet": [None], "text": [_valid_unicode(docs)]})
     if isinstance(docs, pd.DataFrame):
         if "text" not in docs.columns:
             raise InputError(

@@ -128,7 +128,7 @@ def complete_parts(out: Path) -> int:
 
 
 def one_trial(src: Path, out: Path, sig: signal.Signals, jobs: int, *, after_parts: int | None,
-              delay: float) -> dict:
+              delay: float, n_parts: int) -> dict:
     """Start a run; signal it ``delay`` s after start (``after_parts`` None) or ``delay`` s
     after ``after_parts`` parts are complete (0: after the manifest is written)."""
     started = time.monotonic()
@@ -151,6 +151,9 @@ def one_trial(src: Path, out: Path, sig: signal.Signals, jobs: int, *, after_par
         time.sleep(0.01)
     sent = proc.poll() is None
     signalled_at = time.monotonic() - started
+    stage = (None if not sent else
+             "start-up" if not (out / "parts" / "manifest.json").exists() else
+             "scoring" if complete_parts(out) < n_parts else "assembling")
     if sent:
         workers.update(children(proc.pid))
         proc.send_signal(sig)
@@ -171,6 +174,7 @@ def one_trial(src: Path, out: Path, sig: signal.Signals, jobs: int, *, after_par
                     f"{delay:.2f} s after {after_parts} complete part(s)"),
         "signal_at_s": round(signalled_at, 3), "signal_sent": sent,
         "parts_complete_at_signal": complete_parts(out) if sent else None,
+        "stage_at_signal": stage,
         "returncode": proc.returncode, "run_finished": finished,
         "outcome": ("finished before the signal" if not sent and proc.returncode == 0 else
                     "finished despite the signal" if proc.returncode == 0 else
@@ -234,7 +238,7 @@ def test_interrupt_resume_trials(tmp_path):
                 after_parts, delay = rng.randint(0, n_parts), rng.uniform(0.0, 0.3)
             out = tmp_path / f"trial-{k:02d}"
             record = {"trial": k, **one_trial(src, out, sig, jobs, after_parts=after_parts,
-                                              delay=delay)}
+                                              delay=delay, n_parts=n_parts)}
             record["differences"] = same(tables(out), reference)
             record["identical"] = not record["differences"]
             log.append(record)
@@ -245,6 +249,7 @@ def test_interrupt_resume_trials(tmp_path):
         "seed": SEED, "trials": len(log), "uninterrupted_run_s": round(full_run, 2),
         "reference_counts": reference["counts"],
         "by_signal": dict(Counter(r["signal"] for r in log)),
+        "stage_at_signal": dict(Counter(str(r["stage_at_signal"]) for r in log)),
         "outcomes": dict(Counter(r["outcome"] for r in log)),
         "identical_after_resume": sum(r["identical"] for r in log),
         "tracebacks": sum(r["traceback"] for r in log),
