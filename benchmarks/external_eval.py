@@ -851,10 +851,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=0,
                         help="print N examples per failure pattern (terminal only)")
     parser.add_argument("--json", type=Path, default=None, help="write results as JSON")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="evaluate this .skops model instead of the shipped default "
+                             "(for comparing candidates; cannot be used with --write-card)")
     parser.add_argument("--write-card", action="store_true",
                         help="record the headline numbers in the shipped model card "
                              "(external_evaluation), tied to the model's sha256")
     args = parser.parse_args(argv)
+    if args.model is not None and args.write_card:
+        parser.error("--write-card records numbers for the shipped model; drop --model")
 
     data = args.data
     polnear, checkthat = data / "polnear", data / "checkthat2023-subjectivity-en"
@@ -869,7 +874,7 @@ def main(argv: list[str] | None = None) -> int:
     import biaskit
 
     t0 = time.perf_counter()
-    model = biaskit.load_model()
+    model = biaskit.load_model(args.model) if args.model else biaskit.load_model()
     lexicon_only = lexicon_only_model(args.corpus, model)
     models = {"biaskit": model, "lexicon-only": lexicon_only}
     from biaskit.brat import MAPPING_NOTE
