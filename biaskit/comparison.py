@@ -534,6 +534,38 @@ class CompareOptions:
 # --------------------------------------------------------------------------- p-values
 
 
+def _adjust_sorted(
+    pvalues: Sequence[float] | np.ndarray, adjust: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Apply ``adjust`` (ascending p-values -> adjusted) to the non-NaN p-values.
+
+    NaN p-values stay NaN and are not counted as tests; results are capped at 1 and
+    returned in the input order.
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if not ok.any():
+        return out
+    sub = p[ok]
+    order = np.argsort(sub, kind="stable")
+    res = np.empty(sub.size)
+    res[order] = np.minimum(adjust(sub[order]), 1.0)
+    out[ok] = res
+    return out
+
+
+def _holm_sorted(p: np.ndarray) -> np.ndarray:
+    # step-down: the i-th smallest is multiplied by (m - i), kept monotone upwards
+    return np.maximum.accumulate((p.size - np.arange(p.size)) * p)
+
+
+def _bh_sorted(p: np.ndarray) -> np.ndarray:
+    # step-up: p_(i) * m / i, made monotone from the largest downwards
+    scaled = p * p.size / np.arange(1, p.size + 1)
+    return np.minimum.accumulate(scaled[::-1])[::-1]
+
+
 def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     """Holm step-down adjusted p-values (family-wise error control).
 
@@ -554,19 +586,7 @@ def holm(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     [0.03, 0.06, 0.06, 0.02]
 
     """
-    p = np.asarray(pvalues, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    sub = p[ok]
-    order = np.argsort(sub, kind="stable")
-    adj = np.maximum.accumulate((m - np.arange(m)) * sub[order])
-    res = np.empty(m)
-    res[order] = np.minimum(adj, 1.0)
-    out[ok] = res
-    return out
+    return _adjust_sorted(pvalues, _holm_sorted)
 
 
 def benjamini_hochberg(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -589,20 +609,7 @@ def benjamini_hochberg(pvalues: Sequence[float] | np.ndarray) -> np.ndarray:
     [0.02, 0.04, 0.04, 0.02]
 
     """
-    p = np.asarray(pvalues, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    sub = p[ok]
-    order = np.argsort(sub, kind="stable")
-    scaled = sub[order] * m / np.arange(1, m + 1)
-    adj = np.minimum.accumulate(scaled[::-1])[::-1]
-    res = np.empty(m)
-    res[order] = np.minimum(adj, 1.0)
-    out[ok] = res
-    return out
+    return _adjust_sorted(pvalues, _bh_sorted)
 
 
 def adjust_pvalues(pvalues: Sequence[float] | np.ndarray, method: Correction = "holm"
