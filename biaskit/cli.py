@@ -514,6 +514,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         outlet_col=args.outlet_col,
         title_col=args.title_col,
         date_col=args.date_col,
+        url_col=args.url_col,
         encoding=args.encoding,
         jobs=args.jobs,
         chunk_size=args.chunk_size,
@@ -639,8 +640,9 @@ def _register_batch(sub: Any) -> None:
         ("--outlet-col", "outlet"),
         ("--title-col", "title"),
         ("--date-col", "published"),
+        ("--url-col", "url"),
     ):
-        p.add_argument(flag, default=default)
+        p.add_argument(flag, default=default, help=f"input column (default: {default})")
     p.add_argument("--encoding", default="utf-8")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--chunk-size", type=int, default=500)
