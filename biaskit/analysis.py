@@ -5,9 +5,16 @@ This is where a sentence gets its tags. :func:`analyze` runs, for a batch of doc
 1. :func:`biaskit.segment.segment_frame` — sentences with offsets;
 2. the model's featurizer and tagger, once over the whole batch (vectorised) — probabilities
    for every label, decisions at the thresholds stored in the model;
-3. :func:`biaskit.attribution.extract_article` — source, cue and content spans per article;
-4. evidence for every positive tag: the lexicon entries that matched and the features that
-   weighed most in the linear model, with character offsets into the document.
+3. lexicon matches per sentence and :func:`biaskit.attribution.extract_article` — source, cue
+   and content spans per article;
+4. the tag decisions, as array operations over all sentences; Python runs per sentence only
+   where a rule fired or a lexicon term matched (what the rules say) and where a tag is on
+   (kinds, spans);
+5. evidence for every positive tag: the lexicon entries that matched and the features that
+   weighed most in the linear model (one batch sort of the model's contributions), with
+   character offsets into the document.
+
+Performance (issue #5) is measured by ``benchmarks/bench_tagger.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -47,6 +55,15 @@ CONFIDENT = 0.9
 #: reporting verbs at least this reliable (lexicon weight), with a named or anonymous source,
 #: make an attribution whatever the model says
 CERTAIN_SPEECH_WEIGHT = 0.6
+#: attribution rules that, with a source or a hedge, rescue a near miss of the model
+_STRONG_RULES = frozenset(("quote_then_speaker", "according_to", "hedge", "speaker_colon_quote"))
+#: the tags that get evidence, in the order of their items
+_TAGS = ("claim", "attribution", "framing", "quoted_framing")
+#: a word of an n-gram the run comparison can match exactly (ASCII and ’ only)
+_FAST_WORD = re.compile(r"[A-Za-z0-9_’'-]+")
+#: the only characters outside ASCII and ``’`` that ``re.IGNORECASE`` matches to ASCII letters
+#: (İ ı ſ K), or whose ``str.lower()`` holds ASCII (checked over every code point)
+_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 
 
 def _documents(docs: Any) -> pd.DataFrame:
@@ -81,7 +98,8 @@ def analyze(
         A model from :func:`biaskit.load_model` or a path to a ``.skops`` file; the shipped
         default model when None (loaded once per process).
     evidence : bool
-        Compute the ``evidence`` column (turn off for the fastest batch runs).
+        Compute the ``evidence`` column (turn off for the fastest batch runs: the column is
+        then empty lists; tags, kinds, probabilities and spans are the same).
     keep : sequence of str
         Document columns copied onto every sentence row (after the schema columns), e.g.
         ``("published", "topic")`` so that ``biaskit.compare(..., strata="topic")`` works.
@@ -109,200 +127,258 @@ def analyze(
     pipeline = model.pipeline
     features = pipeline.named_steps["features"]
     tagger = pipeline.named_steps["tagger"]
+    # featurised once; the same matrix serves every label and the evidence
     X = features.transform(table[list(FEATURE_COLUMNS)])
     proba = tagger.predict_proba(X)
-    labels = model.labels
+    labels = list(model.labels)
+    n = len(table)
     thr = np.array([model.card["thresholds"][lab] for lab in labels])
-    # labels a user's model lacks get index len(labels) below: NaN there, so rules that need
-    # such a label's threshold never fire (comparisons with NaN are False)
+    # labels a user's model lacks get index len(labels) below: NaN probability and False
+    # decision there, so rules that need such a label never fire (comparisons with NaN are
+    # False)
     thr_ext = np.append(thr, np.nan)
     idx: dict[str, int] = defaultdict(lambda: len(labels))
     idx.update({lab: j for j, lab in enumerate(labels)})
-    decided = proba >= thr
+    P = np.column_stack([proba, np.full(n, np.nan)])
+    D = np.column_stack([proba >= thr, np.zeros(n, dtype=bool)])
 
     texts = dict(zip(frame["doc_id"], frame["text"], strict=True))
+    doc_ids = table["doc_id"].tolist()
+    starts = table["start"].tolist()
+    ends = table["end"].tolist()
+    # reliability fix (issue 10): ``table["doc_id"].map(texts)`` built an Arrow string column
+    # holding a copy of the whole document per sentence (memory quadratic in the sentences of
+    # a document: a 22,000-sentence text took > 20 GB); a list shares one str per document
+    doc_texts = [texts[d] for d in doc_ids]
+
+    # --- per document: lexicon matches, attribution rules, quotation parts. segment_frame
+    # emits each document's sentences as one contiguous run of rows.
     matcher = default_matcher()
-    att_spans: list[Any] = []
     all_matches: list[list[dict[str, Any]]] = []
-    for doc_id, group in table.groupby("doc_id", sort=False):
-        doc = texts[doc_id]
-        spans = list(zip(group["start"], group["end"], strict=True))
+    att_spans: list[list[Any]] = []
+    # quotation parts per sentence (doc offsets), only where a lexicon term matched: they
+    # tell writer-voice cues from quoted ones
+    quote_parts: dict[int, list[tuple[int, int]]] = {}
+    runs = _runs(doc_ids)
+    if len(runs) != len(set(doc_ids)):
+        raise RuntimeError("segment_frame must emit each document's sentences as one run")
+    for a, b in runs:
+        doc = doc_texts[a]
+        spans = list(zip(starts[a:b], ends[a:b], strict=True))
         # lexicon matches once per sentence, shared by the attribution rules and evidence
         sent_matches = [matcher.matches(doc[s:e], offset=s) for s, e in spans]
         all_matches.extend(sent_matches)
         att_spans.extend(extract_article(doc, spans, sent_matches))
+        if any(sent_matches):
+            quotes = quote_spans(doc)  # sorted, non-overlapping: ends are sorted too
+            q_ends = [e for _, e in quotes]
+            for k, (s0, e0) in enumerate(spans):
+                if sent_matches[k]:
+                    quote_parts[a + k] = _parts(quotes, q_ends, s0, e0)
 
-    names = features.get_feature_names_out() if evidence else None
-    coefs = _coefficients(tagger, labels) if evidence else None
-    # one list per tag column of the schema (segmentation columns come from the table)
-    tag_columns = [c for c in SENTENCE_COLUMNS if c not in SEGMENT_COLUMNS and c != "model_version"]
-    rows: dict[str, list[Any]] = {k: [] for k in [*tag_columns, "kind_proba", "attributions"]}
-    # reliability fix (issue 10): ``table["doc_id"].map(texts)`` built an Arrow string column
-    # holding a copy of the whole document per sentence (memory quadratic in the sentences of
-    # a document: a 22,000-sentence text took > 20 GB); a list shares one str per document
-    doc_texts = [texts[d] for d in table["doc_id"]]
-    # quotation spans per sentence (doc offsets), to tell writer-voice cues from quoted ones
-    quote_parts: dict[int, list[tuple[int, int]]] = {}
-    row = 0
-    for doc_id, group in table.groupby("doc_id", sort=False):
-        spans = quote_spans(texts[doc_id])  # sorted, non-overlapping: ends are sorted too
-        ends = [b for _, b in spans]
-        for s0, e0 in zip(group["start"], group["end"], strict=True):
-            # reliability fix (issue 10): bisect to the first quotation ending after s0; scanning
-            # every quotation of the document for every sentence was quadratic in its length
-            parts = []
-            j = bisect.bisect_right(ends, s0)
-            while j < len(spans) and spans[j][0] < e0:
-                a, b = spans[j]
-                parts.append((max(a, s0), min(b, e0)))
-                j += 1
-            quote_parts[row] = parts
-            row += 1
-    for i, (doc, start, end, in_quote) in enumerate(
-        zip(doc_texts, table["start"], table["end"], table["in_quote"], strict=True)
-    ):
+    # --- what the rules and lexicons say, only for sentences where something matched
+    cue_seen = np.zeros(n, dtype=bool)
+    strong_rule = np.zeros(n, dtype=bool)
+    certain = np.zeros(n, dtype=bool)
+    has_strong_term = np.zeros(n, dtype=bool)
+    q_lexicon = np.zeros(n, dtype=bool)
+    q_any = np.zeros(n, dtype=bool)
+    strong_terms: dict[int, set[str]] = {}
+    for i in range(n):
+        atts = att_spans[i]
         matches = all_matches[i]
-        quoted_parts = quote_parts.get(i, [])
+        if not atts and not matches:
+            continue
+        if atts:
+            cue_seen[i] = True
+            strong_rule[i] = any(
+                a.rule in _STRONG_RULES and (a.source or "hedged" in a.kind) for a in atts
+            )
+            # constructions that are attributions whatever the model says (measured on the
+            # corpus and on PolNeAR: docs/error-analysis.md, pattern 3)
+            certain[i] = any(_certain(a) for a in atts)
+        if not matches:
+            continue
+        quoted_parts = quote_parts[i]
         w_matches = [
             m for m in matches if not any(qs <= m["start"] < qe for qs, qe in quoted_parts)
         ]
-        # a user's model may predict only some labels: absent ones are never on
-        p = np.append(proba[i], np.nan)
-        d = np.append(decided[i], False)
-        atts = att_spans[i]
-        # --- attribution: the model decides, rules give spans; a strong rule rescues a near miss
-        p_att = p[idx["attribution"]]
-        att_kinds = [k for k in ATTRIBUTION_KINDS if d[idx[k]]]
-        strong_rule = any(
-            a.rule in ("quote_then_speaker", "according_to", "hedge", "speaker_colon_quote")
-            and (a.source or "hedged" in a.kind)
-            for a in atts
-        )
         # a positive without any rule or attribution cue behind it needs a confident model
-        cue_seen = bool(atts) or any(
-            m["lexicon"] in _ATTRIBUTION_LEXICONS and m["weight"] >= 0.6 for m in w_matches
-        )
-        model_att = bool(d[idx["attribution"]] or att_kinds) and (cue_seen or p_att >= CONFIDENT)
-        # constructions that are attributions whatever the model says (measured on the corpus
-        # and on PolNeAR: docs/error-analysis.md, pattern 3)
-        certain = any(_certain(a) for a in atts)
-        is_att = (
-            model_att
-            or certain
-            or (strong_rule and p_att >= 0.5 * thr_ext[idx["attribution"]])
-        )
-        if is_att:
-            # the rules see the construction (quote marks, "according to", hedge); the model's
-            # kinds decide only where no rule fired
-            rule_kinds = {k for a in atts for k in a.kind}
-            kinds = rule_kinds or set(att_kinds)
-            if not kinds:
-                kinds = {max(ATTRIBUTION_KINDS, key=lambda k: np.nan_to_num(p[idx[k]]))}
-            att_kinds = [k for k in ATTRIBUTION_KINDS if k in kinds]
-        else:
-            att_kinds = []
-        main = atts[0] if (is_att and atts) else None
-        # --- framing, writer voice
-        # a kind switches framing on only near the framing threshold (kinds such as
-        # speculation have low thresholds of their own)
-        fr_kinds = [k for k in FRAMING_KINDS if d[idx[k]]]
-        near = p[idx["framing"]] >= 0.5 * thr_ext[idx["framing"]]
-        is_fr = bool(d[idx["framing"]] or (fr_kinds and near) or "promo" in fr_kinds)
-        if not is_fr:
-            fr_kinds = []
+        if not atts:
+            cue_seen[i] = any(
+                m["lexicon"] in _ATTRIBUTION_LEXICONS and m["weight"] >= 0.6 for m in w_matches
+            )
         # a strong charged or evaluative term in the writer's voice rescues a near miss
-        strong_terms = {
+        terms = {
             _FRAMING_LEXICONS[m["lexicon"]]
             for m in w_matches
             if m["lexicon"] in _FRAMING_LEXICONS and m["weight"] >= 0.8
         }
-        if not is_fr and strong_terms and p[idx["framing"]] >= 0.5 * thr_ext[idx["framing"]]:
-            is_fr = True
-        if is_fr:
-            fr_kinds = [k for k in FRAMING_KINDS if k in set(fr_kinds) | strong_terms]
-            if "promo" in fr_kinds:
-                fr_kinds = ["promo"]  # boilerplate is promo and nothing else (guidelines §3)
-        if is_fr and not fr_kinds:
-            kind_p = {k: p[idx[k]] for k in FRAMING_KINDS if k in labels}
-            fr_kinds = [max(kind_p, key=kind_p.get)] if kind_p else []
-        # --- framing, quoted voice (kinds from the framing lexicons inside quotation marks)
+        if terms:
+            strong_terms[i] = terms
+            has_strong_term[i] = True
+        # framing, quoted voice: kinds from the framing lexicons inside quotation marks
         q_terms = [
             m
             for m in matches
             if m["lexicon"] in _FRAMING_LEXICONS
             and any(qs <= m["start"] < qe for qs, qe in quoted_parts)
         ]
-        # the source's voice: charged terms inside quotation marks (the lexicon decides; the
-        # model's quoted_framing label, weak on the corpus, adds weaker terms)
-        q_fr = any(
+        q_any[i] = bool(q_terms)
+        q_lexicon[i] = any(
             m["weight"] >= 0.5 and _FRAMING_LEXICONS[m["lexicon"]] != "promo" for m in q_terms
-        ) or (bool(d[idx["quoted_framing"]] and in_quote > 0) and bool(q_terms))
-        q_kinds: list[str] = []
-        if q_fr:
-            q_kinds = sorted(
-                {
-                    _FRAMING_LEXICONS[m["lexicon"]]
-                    for m in matches
-                    if m["lexicon"] in _FRAMING_LEXICONS
-                    and _FRAMING_LEXICONS[m["lexicon"]] != "promo"
-                }
-            ) or ["loaded_language"]
-        voice = "both" if is_fr and q_fr else "writer" if is_fr else "quoted" if q_fr else None
-        rows["p_claim"].append(float(p[idx["claim"]]))
-        rows["p_attribution"].append(float(p_att))
-        rows["p_framing"].append(float(p[idx["framing"]]))
-        rows["claim"].append(bool(d[idx["claim"]]) and "promo" not in fr_kinds)
-        rows["attribution"].append(is_att)
-        rows["framing"].append(is_fr)
-        rows["attribution_kind"].append(att_kinds)
-        rows["framing_kind"].append(fr_kinds)
-        rows["quoted_framing"].append(q_fr)
-        rows["quoted_framing_kind"].append(q_kinds)
-        rows["framing_voice"].append(voice)
-        for key in ("source", "cue", "content"):
-            span = getattr(main, key) if main is not None else None
-            if key != "content":
-                rows[key].append(doc[span[0] : span[1]] if span else None)
-            rows[f"{key}_start"].append(span[0] if span else None)
-            rows[f"{key}_end"].append(span[1] if span else None)
-        rows["source_type"].append(main.source_type if main is not None else None)
-        rows["source_entity"].append(main.entity if main is not None else None)
-        rows["kind_proba"].append(
-            {lab: round(float(proba[i, j]), 4) for j, lab in enumerate(labels)}
         )
-        rows["attributions"].append([_att_record(doc, a) for a in atts] if is_att else [])
-        if evidence:
-            rows["evidence"].append(
-                _evidence(
-                    doc,
-                    start,
-                    end,
-                    X,
-                    i,
-                    names,
-                    coefs,
-                    labels,
-                    p,
-                    d,
-                    idx,
-                    {
-                        "claim": rows["claim"][-1],
-                        "attribution": is_att,
-                        "framing": is_fr,
-                        "quoted_framing": q_fr,
-                    },
-                    att_kinds,
-                    fr_kinds,
-                    matches,
-                    atts if is_att else [],
-                    in_quote,
-                )
+
+    # --- decisions, vectorised over sentences
+    ia, ifr = idx["attribution"], idx["framing"]
+    att_cols = [idx[k] for k in ATTRIBUTION_KINDS]
+    fr_cols = [idx[k] for k in FRAMING_KINDS]
+    p_att = P[:, ia]
+    # attribution: the model decides, rules give spans; a strong rule rescues a near miss
+    model_att = (D[:, ia] | D[:, att_cols].any(axis=1)) & (cue_seen | (p_att >= CONFIDENT))
+    is_att = model_att | certain | (strong_rule & (p_att >= 0.5 * thr_ext[ia]))
+    # framing, writer voice: a kind switches framing on only near the framing threshold
+    # (kinds such as speculation have low thresholds of their own)
+    near = P[:, ifr] >= 0.5 * thr_ext[ifr]
+    fr_model = D[:, ifr] | (D[:, fr_cols].any(axis=1) & near) | D[:, idx["promo"]]
+    is_fr = fr_model | (has_strong_term & near)
+    # the source's voice: charged terms inside quotation marks (the lexicon decides; the
+    # model's quoted_framing label, weak on the corpus, adds weaker terms)
+    in_quote = table["in_quote"].to_numpy(dtype=float)
+    q_fr = q_lexicon | (D[:, idx["quoted_framing"]] & (in_quote > 0) & q_any)
+    claim = D[:, idx["claim"]].copy()
+
+    framing_labels = [k for k in FRAMING_KINDS if k in labels]
+    att_kind_col: list[list[str]] = [[] for _ in range(n)]
+    fr_kind_col: list[list[str]] = [[] for _ in range(n)]
+    q_kind_col: list[list[str]] = [[] for _ in range(n)]
+    for i in np.flatnonzero(is_att).tolist():
+        atts = att_spans[i]
+        # the rules see the construction (quote marks, "according to", hedge); the model's
+        # kinds decide only where no rule fired
+        kinds = {k for a in atts for k in a.kind} or {
+            k for k, c in zip(ATTRIBUTION_KINDS, att_cols, strict=True) if D[i, c]
+        }
+        if not kinds:
+            p = P[i]
+            kinds = {max(ATTRIBUTION_KINDS, key=lambda k: np.nan_to_num(p[idx[k]]))}
+        att_kind_col[i] = [k for k in ATTRIBUTION_KINDS if k in kinds]
+    for i in np.flatnonzero(is_fr).tolist():
+        kinds = (
+            {k for k, c in zip(FRAMING_KINDS, fr_cols, strict=True) if D[i, c]}
+            if fr_model[i]
+            else set()
+        )
+        fr_kinds = [k for k in FRAMING_KINDS if k in kinds | strong_terms.get(i, set())]
+        if "promo" in fr_kinds:
+            fr_kinds = ["promo"]  # boilerplate is promo and nothing else (guidelines §3)
+        if not fr_kinds and framing_labels:
+            kind_p = {k: P[i, idx[k]] for k in framing_labels}
+            fr_kinds = [max(kind_p, key=kind_p.get)]
+        if "promo" in fr_kinds:
+            claim[i] = False
+        fr_kind_col[i] = fr_kinds
+    for i in np.flatnonzero(q_fr).tolist():
+        q_kind_col[i] = sorted(
+            {
+                _FRAMING_LEXICONS[m["lexicon"]]
+                for m in all_matches[i]
+                if m["lexicon"] in _FRAMING_LEXICONS
+                and _FRAMING_LEXICONS[m["lexicon"]] != "promo"
+            }
+        ) or ["loaded_language"]
+    is_att_l, is_fr_l, q_fr_l = is_att.tolist(), is_fr.tolist(), q_fr.tolist()
+    voice = [
+        "both" if w and q else "writer" if w else "quoted" if q else None
+        for w, q in zip(is_fr_l, q_fr_l, strict=True)
+    ]
+
+    # --- spans of the sentence's main attribution, and all of its attributions
+    span_cols: dict[str, list[Any]] = {
+        k: [None] * n
+        for k in (
+            "source",
+            "source_type",
+            "source_start",
+            "source_end",
+            "source_entity",
+            "cue",
+            "cue_start",
+            "cue_end",
+            "content_start",
+            "content_end",
+        )
+    }
+    att_records: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    for i in np.flatnonzero(is_att).tolist():
+        atts = att_spans[i]
+        if not atts:
+            continue
+        doc = doc_texts[i]
+        main = atts[0]
+        for key in ("source", "cue", "content"):
+            span = getattr(main, key)
+            if span:
+                if key != "content":
+                    span_cols[key][i] = doc[span[0] : span[1]]
+                span_cols[f"{key}_start"][i] = span[0]
+                span_cols[f"{key}_end"][i] = span[1]
+        span_cols["source_type"][i] = main.source_type
+        span_cols["source_entity"][i] = main.entity
+        att_records[i] = [_att_record(doc, a) for a in atts]
+
+    rounded = repeat(4)
+    columns: dict[str, Any] = {
+        "p_claim": P[:, idx["claim"]].tolist(),
+        "p_attribution": p_att.tolist(),
+        "p_framing": P[:, ifr].tolist(),
+        "claim": claim.tolist(),
+        "attribution": is_att_l,
+        "framing": is_fr_l,
+        "attribution_kind": att_kind_col,
+        "framing_kind": fr_kind_col,
+        "quoted_framing": q_fr_l,
+        "quoted_framing_kind": q_kind_col,
+        "framing_voice": voice,
+        **span_cols,
+        "evidence": [[] for _ in range(n)],
+        "kind_proba": [
+            dict(zip(labels, map(round, row, rounded), strict=False)) for row in proba.tolist()
+        ],
+        "attributions": att_records,
+    }
+    if evidence:
+        tags = {
+            "claim": columns["claim"],
+            "attribution": is_att_l,
+            "framing": is_fr_l,
+            "quoted_framing": q_fr_l,
+        }
+        ctx = _EvidenceContext(
+            X,
+            features.get_feature_names_out(),
+            tagger,
+            labels,
+            P,
+            idx,
+            {"claim": claim, "attribution": is_att, "framing": is_fr, "quoted_framing": q_fr},
+        )
+        positive = claim | is_att | is_fr | q_fr
+        for i in np.flatnonzero(positive).tolist():
+            columns["evidence"][i] = ctx.items(
+                i,
+                doc_texts[i],
+                starts[i],
+                ends[i],
+                {tag: on[i] for tag, on in tags.items()},
+                fr_kind_col[i],
+                all_matches[i],
+                att_spans[i] if is_att_l[i] else [],
             )
-        else:
-            rows["evidence"].append([])
     out = table.copy()
-    for key, values in rows.items():
-        out[key] = values
+    tag_columns = [c for c in SENTENCE_COLUMNS if c not in SEGMENT_COLUMNS and c != "model_version"]
+    for key in [*tag_columns, "kind_proba", "attributions"]:
+        out[key] = columns[key]
     out["model_version"] = model.version
     for col in (
         "source_start",
@@ -321,6 +397,28 @@ def analyze(
             raise InputError(f"keep: the documents have no column {col!r}")
         out[col] = out["doc_id"].map(dict(zip(frame["doc_id"], frame[col], strict=True)))
     return out
+
+
+def _runs(keys: list[Any]) -> list[tuple[int, int]]:
+    """``(start, end)`` row ranges of the runs of equal consecutive keys."""
+    cuts = [i for i in range(1, len(keys)) if keys[i] != keys[i - 1]]
+    bounds = [0, *cuts, len(keys)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _parts(
+    quotes: list[tuple[int, int]], q_ends: list[int], s0: int, e0: int
+) -> list[tuple[int, int]]:
+    """The parts of the quotations ``quotes`` (sorted, disjoint) inside ``[s0, e0)``."""
+    # reliability fix (issue 10): bisect to the first quotation ending after s0; scanning
+    # every quotation of the document for every sentence was quadratic in its length
+    parts = []
+    j = bisect.bisect_right(q_ends, s0)
+    while j < len(quotes) and quotes[j][0] < e0:
+        a, b = quotes[j]
+        parts.append((max(a, s0), min(b, e0)))
+        j += 1
+    return parts
 
 
 def _certain(a: Any) -> bool:
@@ -362,103 +460,232 @@ def _coefficients(tagger: Any, labels: list[str]) -> dict[str, np.ndarray | None
     }
 
 
-def _evidence(
-    doc: str,
-    start: int,
-    end: int,
-    X: Any,
-    i: int,
-    names: np.ndarray,
-    coefs: dict[str, np.ndarray | None],
-    labels: list[str],
-    p: np.ndarray,
-    d: np.ndarray,
-    idx: dict[str, int],
-    tags: dict[str, bool],
-    att_kinds: list[str],
-    fr_kinds: list[str],
-    matches: list[dict[str, Any]],
-    atts: list[Any],
-    in_quote: float,
-) -> list[dict[str, Any]]:
-    """Evidence items for the positive tags of one sentence (doc offsets)."""
-    items: list[dict[str, Any]] = []
-    text = doc[start:end]
-    row = X.getrow(i)
-    for tag, positive in tags.items():
-        if not positive:
-            continue
-        # lexicon entries that back this tag
-        for m in matches:
-            lex = m["lexicon"]
-            if (
-                tag == "attribution"
-                and lex in _ATTRIBUTION_LEXICONS
-                and (lex != "hedges" or m["kind"] == "distancing")
-            ):
-                items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
-            elif tag in ("framing", "quoted_framing") and lex in _FRAMING_LEXICONS:
-                kind = _FRAMING_LEXICONS[lex]
-                if tag == "framing" and kind in fr_kinds or tag == "quoted_framing":
-                    items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
-        # the attribution rule that gave the spans
-        if tag == "attribution":
-            for a in atts[:2]:
-                if a.cue:
-                    items.append(
-                        {
-                            "tag": tag,
-                            "kind": "+".join(a.kind),
-                            "term": doc[a.cue[0] : a.cue[1]],
-                            "start": a.cue[0],
-                            "end": a.cue[1],
-                            "weight": 1.0,
-                            "rule": f"attribution:{a.rule}",
-                        }
-                    )
-        # highest-weighted features of the linear model for this tag
-        coef = coefs.get(tag) if coefs else None
-        if coef is None:
-            continue
-        contrib = row.data * coef[row.indices]
-        order = np.argsort(-contrib)[:TOP_FEATURES]
-        for k in order:
+class _EvidenceContext:
+    """What the evidence of the sentences of one :func:`analyze` call draws on, built once."""
+
+    def __init__(
+        self,
+        X: Any,
+        names: np.ndarray,
+        tagger: Any,
+        labels: list[str],
+        P: np.ndarray,
+        idx: dict[str, int],
+        tags: dict[str, np.ndarray],
+    ) -> None:
+        X = X.tocsr()
+        # plain lists: indexing them one item at a time is several times faster than arrays
+        self.indptr, self.indices = X.indptr.tolist(), X.indices.tolist()
+        self.names, self.P, self.idx = names.tolist(), P, idx
+        coefs = _coefficients(tagger, labels)
+        self.contrib: dict[str, np.ndarray] = {}
+        self.top: dict[str, tuple[list[int], list[int], np.ndarray]] = {}
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        for tag in _TAGS:
+            coef = coefs.get(tag)
+            if coef is None:
+                continue
+            # each stored feature value times the tag's weight, for the whole batch at once
+            # (the same products as a row at a time)
+            contrib = X.data * coef[X.indices]
+            self.contrib[tag] = contrib
+            if np.isfinite(contrib).all():
+                self.top[tag] = _top_positive(contrib, rows, tags[tag])
+        # per n-gram term in this call: its lowercased words when the string comparison can
+        # decide (see _find), and the compiled pattern where it cannot
+        self.words: dict[str, list[str] | None] = {}
+        self.patterns: dict[str, re.Pattern[str]] = {}
+
+    def _top_features(self, tag: str, i: int) -> list[int]:
+        """Stored positions of sentence ``i``'s ``TOP_FEATURES`` largest positive contributions.
+
+        In the order of ``np.argsort(-contrib)`` over the sentence's row, cut at the first
+        contribution that is not positive. The batch sort decides where no two of those
+        contributions tie; ties keep the row's own ``argsort`` (whose order among equal values
+        is the one evidence always had).
+        """
+        a = self.indptr[i]
+        top = self.top.get(tag)
+        if top is not None:
+            order, bounds, tied = top
+            if not tied[i]:
+                b = bounds[i]
+                return order[b : min(b + TOP_FEATURES, bounds[i + 1])]
+        contrib = self.contrib[tag][a : self.indptr[i + 1]]
+        out = []
+        for k in np.argsort(-contrib)[:TOP_FEATURES].tolist():
             if contrib[k] <= 0:
                 break
-            name = str(names[row.indices[k]])
-            item = {
-                "tag": tag,
-                "kind": None,
-                "term": name.split(":", 1)[1] if ":" in name else name,
-                "start": None,
-                "end": None,
-                "weight": round(float(contrib[k]), 4),
-                "rule": f"feature:{name}",
-            }
-            if name.startswith("word:"):
-                # the n-gram as whole words ("one" must not point into "once")
-                hit = re.search(
-                    r"(?<![\w’'-])" + r"\s+".join(map(re.escape, item["term"].split()))
-                    + r"(?![\w’'-])",
-                    text,
-                    re.IGNORECASE,
-                )
-                if hit:
-                    item["start"], item["end"] = start + hit.start(), start + hit.end()
-                    item["term"] = hit.group()
-            items.append(item)
-        items.append(
-            {
-                "tag": tag,
-                "kind": None,
-                "term": None,
-                "start": None,
-                "end": None,
-                "weight": round(float(p[idx[tag]]), 4),
-                "rule": "probability",
-            }
-        )
-    return items
+            out.append(a + k)
+        return out
+
+    def items(
+        self,
+        i: int,
+        doc: str,
+        start: int,
+        end: int,
+        tags: dict[str, bool],
+        fr_kinds: list[str],
+        matches: list[dict[str, Any]],
+        atts: list[Any],
+    ) -> list[dict[str, Any]]:
+        """Evidence items for the positive tags of sentence ``i`` (doc offsets)."""
+        items: list[dict[str, Any]] = []
+        text = doc[start:end]
+        lowered: str | None = None
+        lowered_known = False
+        for tag, positive in tags.items():
+            if not positive:
+                continue
+            # lexicon entries that back this tag
+            for m in matches:
+                lex = m["lexicon"]
+                if (
+                    tag == "attribution"
+                    and lex in _ATTRIBUTION_LEXICONS
+                    and (lex != "hedges" or m["kind"] == "distancing")
+                ):
+                    items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
+                elif tag in ("framing", "quoted_framing") and lex in _FRAMING_LEXICONS:
+                    kind = _FRAMING_LEXICONS[lex]
+                    if tag == "framing" and kind in fr_kinds or tag == "quoted_framing":
+                        items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
+            # the attribution rule that gave the spans
+            if tag == "attribution":
+                for att in atts[:2]:
+                    if att.cue:
+                        items.append(
+                            {
+                                "tag": tag,
+                                "kind": "+".join(att.kind),
+                                "term": doc[att.cue[0] : att.cue[1]],
+                                "start": att.cue[0],
+                                "end": att.cue[1],
+                                "weight": 1.0,
+                                "rule": f"attribution:{att.rule}",
+                            }
+                        )
+            # highest-weighted features of the linear model for this tag
+            contrib = self.contrib.get(tag)
+            if contrib is None:
+                continue
+            for g in self._top_features(tag, i):
+                name = str(self.names[self.indices[g]])  # str: names may be numpy strings
+                item = {
+                    "tag": tag,
+                    "kind": None,
+                    "term": name.split(":", 1)[1] if ":" in name else name,
+                    "start": None,
+                    "end": None,
+                    "weight": round(float(contrib[g]), 4),
+                    "rule": f"feature:{name}",
+                }
+                if name.startswith("word:"):
+                    # the n-gram as whole words ("one" must not point into "once")
+                    if not lowered_known:
+                        lowered_known = True
+                        if _FOLDS_TO_ASCII.isdisjoint(text):
+                            lowered = text.lower()
+                    hit = self._find(text, lowered, item["term"])
+                    if hit:
+                        item["start"], item["end"] = start + hit[0], start + hit[1]
+                        item["term"] = text[hit[0] : hit[1]]
+                items.append(item)
+            items.append(
+                {
+                    "tag": tag,
+                    "kind": None,
+                    "term": None,
+                    "start": None,
+                    "end": None,
+                    "weight": round(float(self.P[i, self.idx[tag]]), 4),
+                    "rule": "probability",
+                }
+            )
+        return items
+
+    def _find(self, text: str, lowered: str | None, term: str) -> tuple[int, int] | None:
+        r"""Span of the first match of ``_ngram_pattern(term)`` in ``text``, or None.
+
+        The pattern's steps done with string methods where that is exact: the term holds only
+        ASCII letters, digits and ``_’'-``, and ``lowered`` (``text.lower()``, None when the
+        text holds one of the four characters that match ASCII letters case-insensitively)
+        has the text's length, so comparing lowercased slices is ``re.IGNORECASE``'s
+        comparison, ``str.isspace`` is ``\s`` and ``_is_word_char`` is ``[\w’'-]``. Other
+        terms and texts go to the regex.
+        """
+        if term in self.words:
+            words = self.words[term]
+        else:
+            split = term.split()
+            ok = split and all(_FAST_WORD.fullmatch(w) for w in split)
+            words = self.words[term] = [w.lower() for w in split] if ok else None
+        if lowered is None or words is None:
+            return self._search(text, term)
+        n_text = len(text)
+        first = words[0]
+        p = lowered.find(first)
+        while p >= 0:
+            if p == 0 or not _is_word_char(text[p - 1]):
+                q = p + len(first)
+                for w in words[1:]:
+                    if q >= n_text or not text[q].isspace():
+                        break
+                    q += 1
+                    while q < n_text and text[q].isspace():
+                        q += 1
+                    if not lowered.startswith(w, q):
+                        break
+                    q += len(w)
+                else:
+                    if q >= n_text or not _is_word_char(text[q]):
+                        return p, q
+            p = lowered.find(first, p + 1)
+        return None
+
+    def _search(self, text: str, term: str) -> tuple[int, int] | None:
+        pattern = self.patterns.get(term)
+        if pattern is None:
+            pattern = self.patterns[term] = _ngram_pattern(term)
+        hit = pattern.search(text)
+        return (hit.start(), hit.end()) if hit else None
+
+
+def _top_positive(
+    contrib: np.ndarray, rows: np.ndarray, wanted: np.ndarray
+) -> tuple[list[int], list[int], np.ndarray]:
+    """The positive entries of the ``wanted`` rows, largest first; rows with ties among the top.
+
+    Returns ``order`` (stored positions, grouped by row, decreasing within a row), ``bounds``
+    (row ``i``'s entries are ``order[bounds[i]:bounds[i + 1]]``; none for rows not wanted) and
+    ``tied`` (a row whose first ``TOP_FEATURES`` entries, or the last of them and the next,
+    hold equal values).
+    """
+    n = len(wanted)
+    pos = np.flatnonzero((contrib > 0) & wanted[rows])
+    order = pos[np.lexsort((-contrib[pos], rows[pos]))]
+    counts = np.bincount(rows[pos], minlength=n)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    values, owner = contrib[order], rows[order]
+    rank = np.arange(len(order)) - bounds[owner]
+    same = (values[1:] == values[:-1]) & (owner[1:] == owner[:-1]) & (rank[:-1] < TOP_FEATURES)
+    tied = np.zeros(n, dtype=bool)
+    tied[owner[:-1][same]] = True
+    return order.tolist(), bounds.tolist(), tied
+
+
+def _is_word_char(c: str) -> bool:
+    r"""``[\w’'-]`` for one character (``\w`` of ``re`` is ``str.isalnum()`` or ``_``)."""
+    return c.isalnum() or c in "_’'-"
+
+
+def _ngram_pattern(term: str) -> re.Pattern[str]:
+    """The n-gram ``term`` as whole words, case-insensitive, any whitespace between words."""
+    return re.compile(
+        r"(?<![\w’'-])" + r"\s+".join(map(re.escape, term.split())) + r"(?![\w’'-])",
+        re.IGNORECASE,
+    )
 
 
 def _item(tag: str, kind: str, m: dict[str, Any], rule: str) -> dict[str, Any]:
