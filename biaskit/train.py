@@ -180,6 +180,51 @@ def main_tag_consistency(
     return pred
 
 
+def tune_main_thresholds(
+    proba: np.ndarray,
+    Y: np.ndarray,
+    thresholds: np.ndarray,
+    labels: Sequence[str],
+    *,
+    min_threshold: float = 0.05,
+) -> np.ndarray:
+    """Re-tune the ``attribution`` and ``framing`` thresholds on the decision that ships.
+
+    :meth:`SentenceTagger.tune_thresholds` picks each threshold from that label's own
+    probability, but a main tag is also switched on by its kinds
+    (:func:`main_tag_consistency`), and the framing threshold also gates its kinds. Tuning
+    the main tags on that combined decision (kind thresholds fixed) keeps the threshold
+    from drifting where the label's own F1 is flat. Same grid and tie rule as
+    ``tune_thresholds``: among thresholds within 0.005 of the best F1, the one closest to 0.5.
+
+    Returns
+    -------
+    numpy.ndarray
+        A copy of ``thresholds`` with the main tags' entries replaced.
+    """
+    thr = np.asarray(thresholds, dtype=float).copy()
+    Y = np.asarray(Y)
+    grid = np.round(np.arange(min_threshold, 0.951, 0.025), 3)
+    for tag in ("attribution", "framing"):
+        if tag not in labels:
+            continue
+        j = list(labels).index(tag)
+        if Y[:, j].sum() == 0:
+            continue
+        f1s = []
+        for t in grid:
+            trial = thr.copy()
+            trial[j] = t
+            pred = main_tag_consistency(proba, trial, labels)[:, j] == 1
+            tp = np.sum(pred & (Y[:, j] == 1))
+            denom = pred.sum() + Y[:, j].sum()
+            f1s.append(2 * tp / denom if denom else 0.0)
+        f1 = np.array(f1s)
+        ok = np.flatnonzero(f1 >= f1.max() - 0.005)
+        thr[j] = grid[ok[np.argmin(np.abs(grid[ok] - 0.5))]]
+    return thr
+
+
 def evaluate_model(model: Any, table: pd.DataFrame) -> dict[str, Any]:
     """Evaluate a loaded model on a labelled sentence table.
 
@@ -416,8 +461,10 @@ def train_model(
         model = make_model(random_state=random_state, C=C, **params)
         model.fit(train[list(FEATURE_COLUMNS)], y_train)
         tagger = model.named_steps["tagger"]
-        tagger.tune_thresholds(
-            model.named_steps["features"].transform(dev[list(FEATURE_COLUMNS)]), y_dev
+        X_dev = model.named_steps["features"].transform(dev[list(FEATURE_COLUMNS)])
+        tagger.tune_thresholds(X_dev, y_dev)
+        tagger.thresholds_ = tune_main_thresholds(
+            tagger.predict_proba(X_dev), y_dev, tagger.thresholds_, labels
         )
         return model
 

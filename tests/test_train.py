@@ -110,3 +110,21 @@ def test_training_reproduces_shipped_model(tmp_path: Path) -> None:
     shipped = biaskit.load_model()
     assert card["thresholds"] == shipped.card["thresholds"]
     assert card["metrics"] == shipped.card["metrics"]
+
+
+def test_main_thresholds_are_tuned_on_the_shipped_decision():
+    # columns: framing, opinion. The third sentence is not framing, but its opinion
+    # probability switches framing on whenever p_framing (0.3) reaches half the framing
+    # threshold; its own probability alone would be happy with any threshold in (0.3, 0.7].
+    from biaskit.train import tune_main_thresholds
+
+    labels = ("framing", "opinion")
+    proba = np.array([[0.9, 0.0], [0.7, 0.0], [0.3, 0.9], [0.1, 0.0]])
+    Y = np.array([[1, 0], [1, 0], [0, 0], [0, 0]])
+    start = np.array([0.5, 0.5])
+    thr = tune_main_thresholds(proba, Y, start, labels)
+    assert thr.tolist() == [0.625, 0.5]  # smallest grid value that gates the kind off
+    assert start.tolist() == [0.5, 0.5]  # the input is not modified
+    # a label set without main tags is left alone
+    assert tune_main_thresholds(proba, Y, np.array([0.5, 0.5]), ("opinion", "promo")).tolist() \
+        == [0.5, 0.5]
