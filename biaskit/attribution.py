@@ -16,7 +16,13 @@ Rules, in order of precedence for one sentence:
 ``headline_colon``
     Minister: prices will fall — a headline whose first part names the source.
 ``reported_speech``
-    X said (that) … — the noun phrase before a reporting or belief verb.
+    X said (that) … — the noun phrase before a reporting or belief verb ("…, said X" after the
+    verb); announcement verbs only with a clause ("announced that …", not "announced a curfew").
+``coordinated_speech``
+    "… and said …", "…, saying …" — the verb shares the subject of the main clause.
+``passive_by``
+    "was criticised by the union" — the *by*-phrase is the source; a passive reporting verb
+    without an agent makes no attribution.
 ``anonymous_phrase``
     "people familiar with the matter", "sources said" — the phrase itself is the source.
 ``hedge``
@@ -64,7 +70,8 @@ _DOC_WORDS = re.compile(
     r"\b(?:report|reports|study|studies|data|figures|statistics|survey|poll|polls|records|"
     r"documents|filing|filings|analysis|census|audit|review|paper|estimates|assessment|"
     r"letter|memo|statement|transcript|indictment|complaint|ruling|lawsuit|probe|inquiry|"
-    r"investigation|footage|video|records?)\b",
+    r"investigation|footage|video|records?|modell?ing|models|projections?|forecasts?|research|"
+    r"findings|tally|averages|polling|results|count|notice|minutes|emails|summary)\b",
     re.IGNORECASE,
 )
 _ANON_HINT = re.compile(
@@ -73,10 +80,13 @@ _ANON_HINT = re.compile(
     re.IGNORECASE,
 )
 # a single unnamed individual of an institution is an anonymous source (guidelines §2)
+_ANON_NOUNS = (
+    r"(?:official|diplomat|source|insider|aide|person|pal|friend|staffer|adviser|advisor|"
+    r"employee|executive|officer|lawmaker|member)"
+)
+_ANON_NOUN = re.compile(_ANON_NOUNS + "s?")
 _ANON_SINGLE = re.compile(
-    r"^(?:a|an|one|another)\s+(?:[\w’'-]+\s+){0,5}?(?:official|diplomat|source|insider|aide|"
-    r"person|pal|friend|staffer|adviser|advisor|employee|executive|officer|lawmaker|member)\b",
-    re.IGNORECASE,
+    r"^(?:a|an|one|another)\s+(?:[\w’'-]+\s+){0,5}?" + _ANON_NOUNS + r"\b", re.IGNORECASE
 )
 _WORD = re.compile(r"[\w’'\-.]+|[^\w\s]")
 # words that end a source noun phrase when walking left from a verb
@@ -156,18 +166,80 @@ _NP_SKIP = {
     "evening",
 }
 _CLOSE_QUOTE = '”"’»'
+_MONTHS = {
+    "jan", "jan.", "january", "feb", "feb.", "february", "march", "april", "may", "june",
+    "july", "aug", "aug.", "august", "sept", "sept.", "september", "oct", "oct.", "october",
+    "nov", "nov.", "november", "dec", "dec.", "december",
+}
+_SUBJECT_PRONOUNS = {"he", "she", "they", "we", "i"}
+#: reporting verbs per sentence that get their own attribution (nested ones included:
+#: "One aide said the chief had argued that …" holds two)
+_MAX_SPEECH = 3
+# an anonymity clause between a source noun phrase and its verb
+_ANON_CLAUSE = re.compile(
+    r",?\s*\bwho\b[^.;“”\"]{0,80}?(?:anonymity|not authori[sz]ed|not (?:to )?be (?:named|"
+    r"identified)|declined to be (?:named|identified)|not (?:permitted|allowed) to)"
+    r"[^.;“”\"]{0,80}?,?\s*$"
+)
+# a be-auxiliary right before a reporting verb makes it passive ("was criticised by")
+_PASSIVE_AUX = re.compile(
+    r"\b(?:is|are|was|were|be|been|being)\s+(?:(?:\w+ly|not|also|widely|long)\s+)*$",
+    re.IGNORECASE,
+)
+# verbs of public acts (announce, declare, report, unveil, publish, release): an attribution
+# only with a clause complement ("announced that …"), not with a noun-phrase object
+_ACT_VERB = re.compile(
+    r"(?:announc|declar|report|unveil|publish|releas|restat|request|launch)\w*"
+)
+# words that open a clause complement after a reporting verb
+_CLAUSE_COMPLEMENT = {
+    "that", "“", '"', "‘", ":", ",", ".", "he", "she", "it", "they", "we", "i", "there",
+    "this", "these", "its", "his", "her", "their", "our",
+}
+# what may stand between a verb and the quotation it introduces: "said:", "said grimly:",
+# "told the Blaze:", "told reporters on Monday,"
+_TO_QUOTE = re.compile(r"[\s,:]*|\s+\w+ly\s*[,:]\s*|\s+[^“\"‘.;:!?]{1,40}?:\s*")
+# a finite verb within the next few words: a clause follows ("fear prices could fall")
+_FINITE_SOON = re.compile(
+    r"\s+(?:[\w’'-]+\s+){1,4}?(?:is|are|was|were|will|would|could|can|may|might|had|has|"
+    r"have|should|must|did|does)\b"
+)
+_TIME_WORDS = re.compile(
+    r"\b(?:on|last|this|late|early|in|at)?\s*(?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|week|night|morning|afternoon|evening|day|month|year|today|yesterday)\b",
+    re.IGNORECASE,
+)
+_TELL = {"told", "tell", "tells", "telling"}
+# the addressee after "told" is not part of the content: "told Northwire (on Monday) (that) …"
+_ADDRESSEE = re.compile(
+    r"\s+(?:(?:the|a|an|his|her|their|its)\s+[a-z]+(?:\s+[a-z]+)?|(?:the\s+)?[A-Z][\w’'.-]*"
+    r"(?:\s+[A-Z][\w’'.-]*){0,3}|reporters|journalists|him|her|them|us|me|[a-z]+s)\s+"
+    r"(?:(?:on|last|this)\s+\w+\s+)?(?:that\s+)?"
+    r"(?=(?:he|she|they|it|we|i|the|a|an|his|her|their|its|this|there|[A-Z0-9“\"‘])\b|[“\"‘])"
+)
+_NAME_JOINERS = {"of", "the", "and", "for", "de", "van", "von", "al", "bin", "da", "del", "la",
+                 "on", "in", "a", "an"}
+_AUX_VERBS = {
+    "is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could", "did",
+    "does", "do", "should", "must", "may", "might",
+}
 _LEAD_PHRASE = re.compile(r"^(?:according to|citing|as (?:first )?reported by|quoted by|per)\b")
 _TRAIL_VERB = re.compile(
     r"\b(?:show|shows|showed|shown|found|finds|suggest|suggests|suggested|"
     r"indicate|indicates|indicated|reveal|reveals|revealed)$"
 )
 _NEGATED = re.compile(
-    r"(?:\b(?:declined|declines|decline|refused|refuses|refuse)\s+to|\b(?:not|never)|n[’']t)"
+    r"(?:\b(?:declined|declines|decline|refused|refuses|refuse|authori[sz]ed|permitted|"
+    r"allowed|cleared)\s+to|\b(?:not|never)|n[’']t)"
     r"\s*(?:\w+\s+)?$",
     re.IGNORECASE,
 )
 _CLAUSE_START = {
     "that",
+    "him",
+    "them",
+    "us",
+    "me",
     "the",
     "a",
     "an",
@@ -198,7 +270,8 @@ _SPEAKER_LABEL = re.compile(
 )
 _NOT_SPEAKERS = {"read more", "related", "photo", "watch", "listen", "editor's note", "update",
                  "correction", "note", "see also", "more", "source", "sources", "video",
-                 "advertisement", "breaking", "exclusive", "analysis", "opinion", "live"}
+                 "advertisement", "breaking", "exclusive", "analysis", "opinion", "live",
+                 "the latest", "latest", "factbox", "explainer", "fact check", "timeline"}
 _NAMING = re.compile(
     r"\b(?P<verb>called|calls|call|calling|dubbed|dubs|branded|brands|described|describes|"
     r"labelled|labeled)\b[^“\"]{0,60}?[“\"]"
@@ -238,7 +311,9 @@ _ROLE = re.compile(
     r"activists?|protesters?|organi[sz]ers?|voters?|members?|supporters?|opponents?|workers?|"
     r"victims?|families|parents|teachers|students|officers|troops|soldiers|commanders?|"
     r"insiders?|people|person|someone|observers?|commentators?|advocates?|owners?|managers?|"
-    r"coach|players?|fans|neighbou?rs?|staff|employees|trader|traders|banks?|firm|firms)\b",
+    r"coach|players?|fans|neighbou?rs?|staff|employees|trader|traders|banks?|firm|firms|"
+    r"office|bureau|institute|service|authority|department|commission|regulator|watchdog|"
+    r"cent(?:er|re)|team|authors?|reviewers?|panel|operator|maker|producer|insurer|lender)\b",
     re.IGNORECASE,
 )
 _OPEN_QUOTE = '“"‘«„'
@@ -356,17 +431,36 @@ def _np_left(doc: str, sent_start: int, end: int) -> tuple[int, int] | None:
     """The noun phrase ending just before ``end`` (walk left over words, stop at boundaries)."""
     seg = doc[sent_start:end]
     toks = [(m.start() + sent_start, m.end() + sent_start, m.group()) for m in _WORD.finditer(seg)]
-    # skip adverbs/auxiliaries/time words right before the verb ("Haftar also said")
-    while toks and (toks[-1][2].lower() in _NP_SKIP or toks[-1][2].isdigit()):
+    # skip adverbs/auxiliaries/time words right before the verb ("Haftar also said"); a number
+    # stays ("Six in 10 say"), except a day of the month ("on May 5 said")
+    while toks and (
+        toks[-1][2].lower() in _NP_SKIP
+        or toks[-1][2].isdigit() and len(toks) > 1 and toks[-2][2].lower() in _MONTHS
+    ):
         toks.pop()
+        if toks and toks[-1][2].lower() in _MONTHS:
+            toks.pop()
     if not toks:
         return None
+    if toks[-1][2].lower() in _SUBJECT_PRONOUNS:
+        # "by the time he said": a subject pronoun right before the verb is the whole subject
+        return toks[-1][0], toks[-1][1]
+    paren_end = None
+    if toks[-1][2] == ")":
+        # "Sen. Jane Roe (D-Ohio) said": step over a parenthetical after the name
+        opens = [i for i, t in enumerate(toks) if t[2] == "("]
+        if opens and opens[-1] > 0:
+            paren_end = toks[-1][1]
+            toks = toks[: opens[-1]]
     if toks[-1][2] == "," and len(toks) > 1:
         # "Gen. Ortiz, the army chief, said" — an appositive or relative clause ends here:
         # the source is the NP before the appositive, extended over it
         commas = [i for i, t in enumerate(toks[:-1]) if t[2] == ","]
         if commas:
             head = _np_left(doc, sent_start, toks[commas[-1]][0])
+            if head is not None and doc[head[0] : head[1]].isdigit() and len(commas) > 1:
+                # "Ana Ruiz, 45, a teacher, said": the age is an appositive too
+                head = _np_left(doc, sent_start, toks[commas[-2]][0])
             if head is not None:
                 appos = doc[toks[commas[-1]][1] : toks[-1][0]].strip()
                 if appos.split(" ", 1)[0].lower() in (
@@ -401,7 +495,37 @@ def _np_left(doc: str, sent_start: int, end: int) -> tuple[int, int] | None:
         keep.pop(0)
     if not keep:
         return None
-    return keep[0][0], keep[-1][1]
+    return keep[0][0], paren_end or keep[-1][1]
+
+
+def _main_subject(
+    doc: str, sent_start: int, end: int, cues: list[dict[str, Any]]
+) -> tuple[int, int] | None:
+    """The subject of the sentence's first clause: the noun phrase before its first verb.
+
+    Used for coordinated reporting verbs ("The judge rubbed his chin and then said …", "…,
+    saying …"), which share that subject. A verb is an auxiliary, a matched reporting verb or
+    a lowercase past form in -ed.
+    """
+    starts = {c["start"] for c in cues if c["weight"] >= 0.5}
+    first_lower = None  # fallback: the first lowercase word after a name ("Quillstone cuts")
+    prev = ""
+    for m in _WORD.finditer(doc, sent_start, end):
+        w = m.group()
+        if w.islower() and (
+            w in _AUX_VERBS or m.start() in starts or (len(w) > 4 and w.endswith("ed"))
+        ):
+            return _np_left(doc, sent_start, m.start()) if m.start() > sent_start else None
+        if (
+            first_lower is None
+            and w.isalpha()
+            and w.islower()
+            and prev[:1].isupper()
+            and w not in _NAME_JOINERS
+        ):
+            first_lower = m.start()
+        prev = w
+    return _np_left(doc, sent_start, first_lower) if first_lower else None
 
 
 def _np_right(doc: str, start: int, sent_end: int) -> tuple[int, int] | None:
@@ -436,23 +560,39 @@ def _plausible_source(stext: str, inverted: bool, cue: dict[str, Any]) -> bool:
     if not stext:
         return cue["weight"] >= 0.9 and not inverted
     words = stext.split()
+    if stext.lower() == "it" and not inverted and cue["weight"] >= 0.8:
+        return True  # "It said there was no indication …": the organisation named before
     if words[-1].lower() in _DETERMINERS or stext.lower() in {"it", "this", "that", "there"}:
         return False
     if stext.lower() in _PRONOUNS:
         return True
+    if (
+        not inverted
+        and cue["weight"] >= 0.9
+        and 2 <= len(words) <= 4
+        and words[0].lower() in {"the", "his", "her", "its", "their", "our"}
+    ):
+        return True  # "his family said", "the village said": a short definite noun phrase
     if cue["weight"] < 0.5 and (inverted or words[-1].lower() in _NP_SKIP):
         return False  # "an estimated 500", "the note": ambiguous verbs need a subject
     if inverted and not stext[:1].isupper() and not _ROLE.search(stext):
         return False
     last = words[-1].strip(",.’'")
-    # a capitalised name, a known role, or a plural noun ("brokers", "economists")
+    # a capitalised name, a known role, a plural noun ("brokers", "economists") or a share of
+    # poll respondents ("47 percent", "a third", "half", "most")
     return (
         any(w[:1].isupper() for w in words)
         or bool(_ROLE.search(stext))
+        or bool(_SHARE.fullmatch(stext.lower()))
         or (last.islower() and last.endswith("s") and not last.endswith(("ss", "ous", "is")))
     )
 
 
+_SHARE = re.compile(
+    r"(?:(?:about|nearly|almost|more than|fewer than|less than|over|only|just|roughly)\s+)?"
+    r"(?:[\w.-]+\s+(?:percent|per cent)|[\d.]+%|half|a third|two-thirds|a quarter|"
+    r"three-quarters|most|a majority|the majority|[\w-]+ in (?:10|ten|\d+)|[\w-]+ of (?:10|ten))"
+)
 _NAME_RUN = re.compile(
     r"(?:[A-Z][\w’'\-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]+|[A-Z]\.|de|van|von|al|bin|da|del|la))*"
 )
@@ -490,6 +630,42 @@ def person_name(text: str) -> str | None:
     return None
 
 
+_POST_HEAD = re.compile(
+    r",|\(|\s(?:who|which|that|of|from|by|in|on|at|for|with|released|published|issued|"
+    r"commissioned|conducted|filed|posted|seen|obtained|reviewed|cited|reported|compiled|"
+    r"prepared|produced|carried|led|funded|written|sent)(?:\s|$)"
+)
+_LATER_MENTION = re.compile(
+    r"^(?:the|that|this|these|those|one of (?:the|those|these|them|their)|another of the)"
+    r"\s+(?:same\s+|two\s+|three\s+)?(?P<head>[a-z]+)$",
+    re.IGNORECASE,
+)
+_LATER_GROUP = {"one of them", "another of them", "both of them", "one of the two", "the two"}
+_QUANTITY_HEADS = {"dozens", "many", "some", "most", "several", "all", "both", "one", "two",
+                   "three", "a", "number", "series", "handful", "pair", "couple", "none"}
+
+
+def _head_is_document(text: str) -> bool:
+    """Whether the head noun of a source phrase is a document ("the ministry's report").
+
+    The head is the last word before a post-modifier, after a possessive: "the study's
+    authors" and "the Bureau of Labor Statistics" are not documents; "figures from the
+    customs office", "an audit released on Monday" and "dozens of studies" are. A capitalised
+    document word inside a name ("the U.S. Geological Survey") is an organisation.
+    """
+    t = text.strip()
+    quant = re.match(r"^(?:\w+\s+){0,2}?(?P<q>\w+)\s+of\s+(?P<rest>.+)$", t)
+    if quant and quant.group("q").lower() in _QUANTITY_HEADS:
+        t = quant.group("rest")
+    t = _POST_HEAD.split(t, maxsplit=1)[0]
+    t = re.split(r"[’']s\s+", t)[-1]
+    words = t.split()
+    if not words:
+        return False
+    head = words[-1]
+    return bool(_DOC_WORDS.fullmatch(head)) and (head[:1].islower() or len(words) == 1)
+
+
 def _source_type(text: str) -> str:
     low = text.lower().strip()
     if low in _PRONOUNS:
@@ -501,7 +677,7 @@ def _source_type(text: str) -> str:
         name and text.strip().startswith(name.split()[0]) and len(name.split()) >= 2
     ):
         return "person"
-    if _DOC_WORDS.search(text):
+    if _head_is_document(text):
         return "document"
     if _ORG_WORDS.search(text):
         return "organisation"
@@ -574,6 +750,7 @@ def extract_article(
     """
     quotes = quote_spans(doc)
     coref = _Coref()
+    anon_heads: set[str] = set()  # head nouns of anonymous sources seen so far ("official")
     out: list[list[Attribution]] = []
     for k, (s, e) in enumerate(sentences):
         atts = _extract_sentence(
@@ -582,6 +759,24 @@ def extract_article(
         for a in atts:
             if a.source is not None:
                 src = doc[a.source[0] : a.source[1]]
+                later = _LATER_MENTION.match(src.strip())
+                if a.source_type == "anonymous":
+                    head = _POST_HEAD.split(src.strip(), maxsplit=1)[0].split()
+                    if head:
+                        anon_heads.add(head[-1].lower())
+                elif anon_heads and src.strip().lower() in _LATER_GROUP:
+                    a.source_type = "anonymous"  # "One of them said": one of those sources
+                    a.kind = sorted({*a.kind, "anonymous"})
+                    continue
+                elif later and anon_heads and (
+                    later.group("head").lower() in anon_heads
+                    or _ANON_NOUN.fullmatch(later.group("head").lower())
+                ):
+                    # "the official", "one of the people": a later mention of an anonymous
+                    # source stays anonymous (guidelines §2, v2 decision 5)
+                    a.source_type = "anonymous"
+                    a.kind = sorted({*a.kind, "anonymous"})
+                    continue
                 a.entity = coref.resolve(src, a.source_type)
                 if a.source_type in ("person",) or src.lower() in ("he", "she"):
                     a.source_type = "person" if a.entity else a.source_type
@@ -646,23 +841,35 @@ def _extract_sentence(
         if lead:
             cue = (c["start"], c["start"] + lead.end())
             src = _np_right(doc, cue[1], e)
-        elif _TRAIL_VERB.search(term):
-            cue = (c["start"], c["end"])
-            src = (
-                _np_left(doc, s, c["start"])
-                if not term.startswith(("data", "figures", "records", "polls"))
+            anon_tail = (
+                re.match(r",?\s+who\b[^.;“”\"]*?(?:anonymity|authori[sz]ed|named|identified)"
+                         r"[^.;,“”\"]*", doc[src[1] : e])
+                if src
                 else None
             )
-            if src is None and term.split(" ", 1)[0] in ("data", "figures", "records", "polls"):
-                src = (c["start"], c["start"] + len(term.split(" ", 1)[0]))
+            if anon_tail:
+                # "according to two people familiar with the matter who were not authorized to
+                # discuss it": the anonymity clause belongs to the source description
+                src = (src[0], src[1] + anon_tail.end())
+        elif _TRAIL_VERB.search(term):
+            # "data show", "researchers found": the cue is the verb alone (v2 decision 11),
+            # the source the noun phrase before it
+            verb = _TRAIL_VERB.search(term)
+            cue = (c["start"] + verb.start(), c["end"])
+            src = _np_left(doc, s, cue[0])
         else:
             continue
+        stext = doc[src[0] : src[1]] if src else ""
+        if lead and re.fullmatch(r"[a-z]+(?<!s)", stext):
+            continue  # "according to need", "according to plan": an idiom, not a source
         content = None
         if src is not None:
             rest = [(s, cue[0]), (max(src[1], cue[1]), e)]
             content = _strip_marks(doc, max(rest, key=lambda r: r[1] - r[0]))
-        stext = doc[src[0] : src[1]] if src else ""
-        kind = ["according_to"] + (["anonymous"] if _is_anonymous(stext) else [])
+        # a document or an according-to phrase → according_to; "researchers found" names
+        # people, whose finding is reported speech (v2 decision 1)
+        first = "according_to" if lead or _source_type(stext) == "document" else "reported_speech"
+        kind = [first] + (["anonymous"] if _is_anonymous(stext) else [])
         add(
             Attribution(
                 kind, "according_to", cue, src, content, _source_type(stext) if src else "none"
@@ -707,7 +914,7 @@ def _extract_sentence(
             for c in speech
             if c["end"] <= qs
             and c["start"] not in used
-            and re.fullmatch(r"[\s,:]*", doc[c["end"] : qs] if qs - c["end"] < 12 else "x")
+            and _TO_QUOTE.fullmatch(doc[c["end"] : qs] if qs - c["end"] < 45 else "x")
         ]
         if before:
             c = before[-1]
@@ -744,41 +951,121 @@ def _extract_sentence(
             add(Attribution(["direct_quote"], "speaker_label", cue,
                             (s + m.start("label"), s + m.end("label")),
                             _strip_marks(doc, (s + m.end(), e)), _source_type(label)))
-    # Minister: prices will fall
+    # Minister: prices will fall  /  Shopkeeper: ‘They did nothing’
     if is_first or (not atts and not speech):
-        m = re.match(r"^([A-Z][^:“\"]{1,40}):\s+(\S.*)$", text)
-        if m and is_first and not qparts and m.group(1).lower() not in _NOT_SPEAKERS:
-            src = (s + m.start(1), s + m.end(1))
+        m = re.match(r"^([A-Z][^:“\"‘]{1,50}):\s+(\S.*)$", text)
+        label = m.group(1) if m else ""
+        if (
+            m
+            and is_first
+            and not atts
+            and not any(c["end"] <= s + m.end(1) for c in speech)  # "X told Y: “…”"
+            and label.lower() not in _NOT_SPEAKERS
+            and not label.isupper()  # kickers: "EXCLUSIVE:", "STORM FURY:"
+            and not label[-1:].isdigit()
+            and len(label.split()) <= 6
+        ):
+            # "Senator on leaked tape: …" — the source is the part before "on/about/to"
+            head = re.split(r"\s(?:on|about|to|at|in|after)\s", label, maxsplit=1)[0]
+            src = (s + m.start(1), s + m.start(1) + len(head))
+            rest = s + m.start(2)
+            q = next(((qs, qe) for qs, qe in qparts if 0 <= qs - rest <= 1), None)
+            if q is not None:
+                kind, content = ["direct_quote"], _strip_marks(doc, q)
+            else:
+                kind, content = ["reported_speech"], (rest, e)
+                if any(qs > rest for qs, _ in qparts):
+                    kind.append("direct_quote")  # a partial quotation in the reported words
             add(
                 Attribution(
-                    ["reported_speech"],
+                    kind,
                     "headline_colon",
                     (s + m.end(1), s + m.end(1) + 1),
                     src,
-                    (s + m.start(2), e),
-                    _source_type(m.group(1)),
+                    content,
+                    _source_type(head),
                 )
             )
     # X said (that) ... — the strongest reporting verb first ("affirmed … and said" → said)
     n_speech = 0
     for c in sorted(speech, key=lambda c: (-c["weight"], c["start"])):
-        if c["start"] in used or n_speech >= 2:
+        if c["start"] in used or n_speech >= _MAX_SPEECH:
             continue
-        if _NEGATED.search(doc[max(s, c["start"] - 30) : c["start"]]):
+        before = doc[max(s, c["start"] - 30) : c["start"]]
+        if _NEGATED.search(before):
             continue  # "declined to say", "has not said": no content is attributed
-        if any(
+        if c["weight"] < 0.8 and any(
             a.content and a.content[0] <= c["start"] < a.content[1] for a in atts
         ):
-            continue  # nested inside what another source said
+            continue  # nested inside what another source said: only a clear verb of saying
+        after = doc[c["end"] : e]
+        if c["kind"] == "belief" and re.match(r"\s+to\s", after):
+            continue  # "hopes to name", "wants to run": a plan or wish, not a proposition (§2)
+        rule = "reported_speech"
+        passive = _PASSIVE_AUX.search(before)
+        if passive and not c["term"].split(" ", 1)[0].lower().endswith("ing"):
+            # ("is calling for" is progressive, not passive)
+            # "was criticised by the union": the by-phrase is the source; without an agent
+            # ("was declared the winner", "has not been requested") nothing is attributed
+            by = re.match(r"[^,;:“”\"]{0,60}?\bby\s+(?![\d(]|the (?:end|time)\b)", after)
+            if not by:
+                continue
+            src = _np_right(doc, c["end"] + by.end(), e)
+            stext = doc[src[0] : src[1]] if src else ""
+            if (
+                src is None
+                or not _plausible_source(stext, True, {**c, "weight": 1.0})
+                or stext.split(" ", 1)[0].lower() in _MONTHS | _NP_SKIP
+            ):
+                continue
+            # content: the subject of the passive ("The plan was criticised by …")
+            subj = _np_left(doc, s, c["start"] - len(before) + passive.start())
+            stype = _source_type(stext)
+            add(
+                Attribution(
+                    ["according_to" if stype == "document" else "reported_speech"]
+                    + (["anonymous"] if _is_anonymous(stext) else []),
+                    "passive_by",
+                    (c["start"], c["end"]),
+                    src,
+                    subj,
+                    stype,
+                    cue_weight=c["weight"],
+                )
+            )
+            used.add(c["start"])
+            n_speech += 1
+            continue
         src = _np_left(doc, s, c["start"])
         inverted = False
-        prev_word = re.search(r"(\w+)\W*$", doc[s : c["start"]])
-        if prev_word and prev_word.group(1).lower() in ("and", "but") and atts and atts[-1].source:
-            src = atts[-1].source  # "affirmed the rating and said …": the shared subject
+        if before.rstrip().endswith(",") and re.match(r"\s+(?:[A-Z]|the\s|a\s|an\s)", after):
+            # "…, said Patrick Dunleavy, an analyst at GasWatch": the speaker follows the verb
+            right = _np_right(doc, c["end"], e)
+            rtext = doc[right[0] : right[1]] if right else ""
+            if (
+                right
+                and (_ROLE.search(rtext) or person_name(rtext))
+                and re.match(r"\s*(?:[,.;!?]|$)", doc[right[1] : e])
+            ):
+                src, inverted = right, True
+        coordinated = not inverted and bool(
+            re.search(r"\b(?:and|but)\s+(?:(?:then|later|also|\w+ly)\s+)?$", before)
+        ) or (
+            not inverted
+            and c["term"].split(" ", 1)[0].lower().endswith("ing")
+            and before.rstrip().endswith(",")
+        )
+        if coordinated:
+            # "… and said …", "…, saying …": the verb shares the subject of the main clause
+            earlier = [a for a in atts if a.source and a.cue and a.cue[0] < c["start"]]
+            src = earlier[-1].source if earlier else _main_subject(doc, s, c["start"], cues)
+            rule = "coordinated_speech"
+            if src is None:
+                continue
         elif src is None:
             src = _np_right(doc, c["end"], e)
             inverted = True
-        if src is not None and not inverted:
+        if src is not None and not inverted and not coordinated:
             # "A senior official who asked not to be named because … said": the source is the
             # whole description, from the noun phrase before the anonymity clause
             anon = [
@@ -794,27 +1081,69 @@ def _extract_sentence(
                 head = _np_left(doc, s, anon[0]["start"])
                 if head is not None:
                     src = (head[0], src[1])
+            clause = _ANON_CLAUSE.search(doc, s, c["start"])
+            if clause and clause.start() < src[0]:
+                # "A county official who was not authorized to speak publicly said": the
+                # description runs from the noun phrase before the anonymity clause to the verb
+                head = _np_left(doc, s, clause.start())
+                if head is not None:
+                    src = (head[0], len(doc[: c["start"]].rstrip(" ,")))
         stext = doc[src[0] : src[1]] if src else ""
         if not _plausible_source(stext, inverted, c):
             continue
+        nxt = re.match(
+            r"\s*(?:(?:on|last|this)\s+\w+\s+|\w+ly\s+)*([\w$’'-]+|[“\"‘:,.])", after
+        )
+        if not inverted and stext.lower() in ("i", "we") and not qparts:
+            continue  # the writer's own "I say", "we believe": not attributed to someone else
+        if re.match(r"\s+by\s", after) and not coordinated:
+            continue  # "a study reported by X", "figures released by": a reduced passive
         if c["weight"] < 0.5:
-            # an ambiguous form ("report", "note", "estimate") is a verb only when a clause or
-            # an object follows it: "note that…", "estimate the cost…", not "report found"
-            nxt = re.match(r"\s*([\w$’'-]+)", doc[c["end"] : e])
-            if not nxt or not (
-                nxt.group(1).lower() in _CLAUSE_START
-                or nxt.group(1)[:1].isupper()
-                or nxt.group(1)[:1].isdigit()
-                or nxt.group(1)[:1] == "$"
+            # an ambiguous form ("report", "note", "estimate", "fear") is a verb only when a
+            # clause or an object follows it: "note that…", "estimate the cost…", "fear
+            # holidaymakers could…", not "report found"
+            nw = re.match(r"\s*([\w$’'-]+)", after)
+            if not nw or not (
+                nw.group(1).lower() in _CLAUSE_START
+                or nw.group(1)[:1].isupper()
+                or nw.group(1)[:1].isdigit()
+                or nw.group(1)[:1] == "$"
+                or _FINITE_SOON.match(after)
+                or re.match(r"\s+(?:in|on|to)\b[^,;.]{0,60}?\bthat\s", after)
             ):
                 continue
+        if _ACT_VERB.fullmatch(c["term"].lower()) and not (
+            inverted
+            or re.search(r"\bas\s*$", doc[s : src[0]], re.IGNORECASE)
+            or nxt is None
+            or nxt.group(1).lower() in _CLAUSE_COMPLEMENT
+        ):
+            # "announced a $150m plan", "declared a state of emergency", "reported revenue of":
+            # an act the source performed, reported as fact, not attributed content (§2, v2
+            # decision 4); only a clause complement makes it an attribution
+            continue
         content_start = c["end"]
         m = re.match(
-            r"\s*(?:on \w+\s*|in a statement\s*|to reporters\s*|,\s*)*(?:that\s+)?",
+            r"\s*(?:(?:in|on|to)\b[^,;.“\"]{0,60}?\bthat\s+|(?:on \w+\s*|in a statement\s*|"
+            r"to reporters\s*|,\s*)*(?:that\s+)?)",
             doc[content_start:e],
         )
         content_start += m.end() if m else 0
+        addressee = _ADDRESSEE.match(doc[c["end"] : e]) if c["term"].lower() in _TELL else None
+        if addressee:
+            content_start = c["end"] + addressee.end()  # "told Northwire the port was closed"
         content = _strip_marks(doc, (content_start, e)) if content_start < e else None
+        if inverted and before.rstrip().endswith(","):
+            # "…, said Patrick Dunleavy": the content is what comes before the verb
+            content = _strip_marks(doc, (s, s + len(doc[s : c["start"]].rstrip())))
+            content_start = s
+        lead_text = doc[s : src[0]].rstrip() if src and not inverted else ""
+        if lead_text.endswith(",") and not re.search(
+            r"\w{3,}", _TIME_WORDS.sub("", doc[c["end"] : e].split(",")[0])
+        ):
+            # "Prices rose, the ministry said." — the content comes before the source
+            content = _strip_marks(doc, (s, s + len(lead_text)))
+            content_start = s
         in_q = any(qs <= c["start"] < qe for qs, qe in qparts)
         stype = _source_type(stext) if src else "none"
         # a document as speaker ("the report says") is an according-to attribution;
@@ -827,7 +1156,7 @@ def _extract_sentence(
         add(
             Attribution(
                 kind,
-                "reported_speech",
+                rule,
                 (c["start"], c["end"]),
                 src,
                 content,
@@ -836,7 +1165,7 @@ def _extract_sentence(
             )
         )
         used.add(c["start"])
-        n_speech += 1  # at most two reporting verbs per sentence get their own attribution
+        n_speech += 1  # a few reporting verbs per sentence get their own attribution
     # "X called the plan “a disgrace”": naming verbs with a quoted label
     if not atts:
         m = _NAMING.search(text)
@@ -857,7 +1186,9 @@ def _extract_sentence(
         if m:
             src = _np_left(doc, s, s + m.start("verb"))
             stext = doc[src[0] : src[1]] if src else ""
-            if src is not None and _DOC_WORDS.search(stext):
+            if any(a.content and a.content[0] <= s + m.start() < a.content[1] for a in atts):
+                src = None  # "…said most studies have found": inside what the source said
+            if src is not None and _head_is_document(stext):
                 cue = (s + m.start("verb"), s + m.end("verb"))
                 content = _strip_marks(doc, (cue[1], e))
                 add(Attribution(["according_to"], "document_verb", cue, src, content, "document"))

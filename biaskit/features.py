@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 from biaskit.errors import SchemaError
 from biaskit.lexicons import TOKEN_PATTERN, LexiconMatcher, load_lexicon
 from biaskit.quotes import quote_spans
+from biaskit.subjectivity import subjectivity_columns
 
 FEATURIZER_COLUMNS: tuple[str, ...] = ("text", "in_quote", "is_headline", "sent_id", "paragraph")
 
@@ -229,6 +230,9 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
             ),
         }
         del n_chars
+        if getattr(self, "subjectivity_", False):  # absent in models fitted before it existed
+            writer, _ = self._voices(text.tolist(), frame["in_quote"].to_numpy(dtype=float))
+            cols.update(subjectivity_columns(writer))
         self._struct_names = list(cols)
         return np.column_stack(list(cols.values()))
 
@@ -255,6 +259,7 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
                     max_features=self.max_features,
                     dtype=np.float64,
                 ).fit(texts)
+        self.subjectivity_ = True
         self._structure(frame.head(1))
         names: list[str] = []
         if self.use_words:

@@ -127,6 +127,36 @@ HARD_CASES = [
     ("plural-speaker", "Costs have tripled since January, brokers told the paper.", 0, {"reported_speech"}, "brokers", "told"),
     ("verb-in-phrase", "Critics say the fire plan came too late.", 0, {"reported_speech"}, "Critics", "say"),
     ("nested-quote", "“He told me ‘never again,’” Ruiz said.", 0, {"direct_quote"}, "Ruiz", "said"),
+    # attribution pass of 2026-11-25 (issues #6, #11): one row per rule family
+    ("passive-by-agent", "The pier plan was criticised by the fishermen’s union on Monday.", 0,
+     {"reported_speech"}, "the fishermen’s union", "criticised"),
+    ("coordinated-and-said", "The judge rubbed his chin and then said the case was closed.", 0,
+     {"reported_speech"}, "The judge", "said"),
+    ("participle-saying", "The mayor toured the pier on Friday, saying repairs would take a year.",
+     0, {"reported_speech"}, "The mayor", "saying"),
+    ("belief-clause", "Tour operators fear visitors could stay away this summer.", 0,
+     {"reported_speech"}, "Tour operators", "fear"),
+    ("announce-that", "The company announced on Monday that it would close two plants.", 0,
+     {"reported_speech"}, "The company", "announced"),
+    ("anonymous-clause", "A county official who was not authorized to speak publicly said two more "
+     "cases were found.", 0, {"reported_speech", "anonymous"},
+     "A county official who was not authorized to speak publicly", "said"),
+    ("age-appositive", "Ana Ruiz, 45, a nurse from Harbor City, said the ward was full.", 0,
+     {"reported_speech"}, "Ana Ruiz, 45, a nurse from Harbor City", "said"),
+    ("party-parenthetical", "Sen. Jane Roe (D-Ohio) said the bill would pass.", 0,
+     {"reported_speech"}, "Sen. Jane Roe (D-Ohio)", "said"),
+    ("poll-share", "Around that time, 47 percent said they would vote for her.", 0,
+     {"reported_speech"}, "47 percent", "said"),
+    ("headline-colon-quote", "Shopkeeper: ‘They did nothing’ as flood waters recede", 0,
+     {"direct_quote"}, "Shopkeeper", ":"),
+    ("researchers-found", "The researchers found that half the pumps failed.", 0,
+     {"reported_speech"}, "The researchers", "found"),
+    ("author-not-document", "The study’s lead author, Dr. Mele Ito, said the finding was robust.",
+     0, {"reported_speech"}, "The study’s lead author, Dr. Mele Ito", "said"),
+    ("verb-adverb-colon-quote", "Dr. Mele Ito said grimly: “One shock lands on another.”", 0,
+     {"direct_quote"}, "Dr. Mele Ito", "said"),
+    ("naming-call", "Supporters call the levy a lifeline for the ferry.", 0, {"reported_speech"},
+     "Supporters", "call"),
 ]
 
 
@@ -153,6 +183,14 @@ NOT_ATTRIBUTIONS = [
     ("estimated-adjective", "An estimated 500 people attended the rally."),
     ("report-noun", "The report arrived late on Friday."),
     ("promo-label", "READ MORE: Storm hits the coast"),
+    # guidelines §2 decision 4: an announced act is reported as fact
+    ("announced-act", "The city announced a curfew on Friday."),
+    ("declared-act", "Mayor Dolores Whitcomb declared a state of emergency on Tuesday."),
+    ("passive-no-agent", "Teresa Lind was declared the winner on Thursday."),
+    ("belief-to-infinitive", "The board hopes to name a new chief executive by summer."),
+    ("according-to-need", "The doses were distributed according to need."),
+    ("so-called-opinion", "The so-called reform bill passed on Friday."),
+    ("writer-first-person", "I say that up front because it matters."),
 ]
 
 
@@ -196,6 +234,49 @@ def test_unbalanced_quotes_do_not_raise() -> None:
     doc = "“Unclosed quote, said nobody. Another ” stray mark” here, he said."
     sents, atts = _extract(doc)
     assert len(atts) == len(sents)
+
+
+def test_later_mention_of_anonymous_source_stays_anonymous() -> None:
+    doc = (
+        "A senior official who asked not to be named said a deal was close. "
+        "The official said talks would resume on Monday."
+    )
+    _, atts = _extract(doc)
+    assert atts[1][0].source_type == "anonymous"
+    assert set(atts[1][0].kind) == {"reported_speech", "anonymous"}
+
+
+def test_inverted_speech_takes_content_before_source() -> None:
+    _, atts = _extract("Prices rose 4% in March, the statistics office said.")
+    assert atts[0][0].texts["content"] == "Prices rose 4% in March"
+
+
+def test_reduced_passive_is_not_a_second_attribution() -> None:
+    _, atts = _extract("Growth slowed, according to a study reported by the bureau.")
+    assert [a.rule for a in atts[0]] == ["according_to"]
+
+
+def test_addressee_of_told_is_not_content() -> None:
+    _, atts = _extract("A naval officer told Northwire on Monday that the port was closed.")
+    assert atts[0][0].texts["content"] == "the port was closed"
+
+
+def test_according_to_source_keeps_its_anonymity_clause() -> None:
+    doc = (
+        "The regulator opened an inquiry, according to two people familiar with the matter "
+        "who were not authorized to discuss it publicly."
+    )
+    _, atts = _extract(doc)
+    a = atts[0][0]
+    assert a.texts["source"].endswith("who were not authorized to discuss it publicly")
+    assert set(a.kind) == {"according_to", "anonymous"}
+    assert [x.rule for x in atts[0]] == ["according_to"]  # "discuss" is not a second cue
+
+
+def test_document_head_noun() -> None:
+    _, atts = _extract("Payrolls rose by 41,000 last month, the Bureau of Labor Statistics said.")
+    assert atts[0][0].source_type == "organisation"
+    assert atts[0][0].kind == ["reported_speech"]
 
 
 def test_person_name() -> None:
