@@ -19,8 +19,15 @@ order alone, whatever the number of workers — and is written atomically: each 
 fsync → rename, then ``part-000123.json`` (its counts), whose presence marks it complete.
 After Ctrl-C or ``kill -9``, ``resume=True`` skips the complete parts and produces the same
 final files as an uninterrupted run. The final files are assembled from the parts at the end,
-each atomically, and ``parts/`` is then removed. A lock file (``OUT/.lock``) keeps two runs
-out of the same directory.
+written as ``.tmp`` files and renamed together with run.json, and ``parts/`` is then
+removed. A lock file (``OUT/.lock``) keeps two runs out of the same directory.
+
+SIGTERM (``kill``, a scheduler's stop) ends a run as Ctrl-C does: workers stopped, lock
+released, complete parts kept, :class:`~biaskit.errors.InterruptedRun` saying how to resume.
+Workers end when their parent dies, even by SIGKILL (``prctl(PR_SET_PDEATHSIG)`` on Linux, a
+watch thread everywhere). A failed write (disk full, read-only, permission) is an
+:class:`~biaskit.errors.OutputError`; the final files appear together with run.json or not at
+all.
 
 Workers are started with the ``spawn`` method: a script that calls :func:`score` with
 ``jobs > 1`` needs the usual ``if __name__ == "__main__":`` guard.
@@ -42,7 +49,9 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -291,8 +300,49 @@ def _one_thread() -> Any:
     return threadpool_limits(limits=1)
 
 
-def _init_worker(model: str | None, scorer: Scorer | None) -> None:
-    """Process-pool initializer: leave Ctrl-C to the parent, load the model once."""
+#: seconds between two checks that a worker's parent is still alive (fallback watch)
+_PARENT_POLL = 1.0
+#: ``prctl`` option that sends the calling process a signal when its parent dies (Linux)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker process as soon as its parent dies, however it dies.
+
+    A parent killed by SIGKILL (or the OOM killer) cannot stop its workers; without this they
+    would run on as orphans holding the model in memory and the run's stdout/stderr open. On
+    Linux the kernel kills the worker (``prctl(PR_SET_PDEATHSIG, SIGKILL)``); everywhere a
+    daemon thread also waits on multiprocessing's parent sentinel (a pipe that closes when the
+    parent dies) and checks ``os.getppid()`` every second, then ends the process.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):  # no libc / no prctl: the thread below suffices
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the watch began
+        os._exit(1)
+    parent = multiprocessing.parent_process()
+
+    def watch() -> None:
+        while True:
+            if parent is not None:
+                parent.join(timeout=_PARENT_POLL)  # returns early when the parent dies
+                gone = not parent.is_alive()
+            else:  # pragma: no cover - spawned workers always know their parent
+                time.sleep(_PARENT_POLL)
+                gone = False
+            if gone or os.getppid() != parent_pid:
+                os._exit(1)  # nothing to clean up: results can no longer be delivered
+
+    threading.Thread(target=watch, name="biaskit-parent-watch", daemon=True).start()
+
+
+def _init_worker(model: str | None, scorer: Scorer | None, parent_pid: int | None = None) -> None:
+    """Process-pool initializer: die with the parent, leave Ctrl-C to it, load the model once."""
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _get_scorer(model, scorer)
@@ -466,7 +516,7 @@ class _Pool(_Windowed):
             max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(model, scorer),
+            initargs=(model, scorer, os.getpid()),
         )
 
     def _submit(self, docs: list[tuple[int, bio.DocumentRecord]]) -> Future[_PartResult]:
@@ -557,6 +607,8 @@ class _Lock:
             except FileExistsError:
                 self._check_stale()
                 continue
+            except OSError as exc:  # read-only file system, no permission
+                raise _output_error(self.path, exc, resumable=False) from exc
             with os.fdopen(fd, "w") as fh:
                 fh.write(self.token)
             return self
@@ -653,10 +705,13 @@ def _prepare_output(out: Path, opts: ScoreOptions) -> None:
         for name in entries:
             if _ours(name):
                 path = out / name
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
+                try:
+                    if path.is_dir():
+                        shutil.rmtree(path)
+                    else:
+                        path.unlink()
+                except OSError as exc:
+                    raise _output_error(path, exc, resumable=False) from exc
         logger.info("%s: removed the outputs of an earlier run (overwrite)", out)
         return
     if opts.resume:
@@ -684,20 +739,76 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _output_error(path: Path, exc: OSError, *, resumable: bool = True) -> OutputError:
+    """A failed write (disk full, read-only, permission, I/O error) as a one-line OutputError.
+
+    ``resumable``: parts may already be complete, so the fix ends with ``--resume``.
+    """
+    why = (exc.strerror or str(exc) or type(exc).__name__).replace("\n", " ")
+    fix = (
+        "free some space or fix the permissions, then run again with resume=True "
+        "(CLI: --resume): the complete parts are kept"
+        if resumable
+        else "fix its permissions or choose another output directory"
+    )
+    err = OutputError(f"cannot write {path}: {why}; {fix}")
+    err.errno = exc.errno
+    return err
+
+
+def _write_tmp(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write ``path.tmp`` with ``write`` and fsync it; on failure remove it, raise OutputError."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, BiaskitError):
+            raise _output_error(path, exc) from exc
+        raise
+    return tmp
+
+
+def _commit(pending: list[tuple[Path, Path]]) -> None:
+    """Rename written ``.tmp`` files to their names, back to back; on failure undo them all.
+
+    The final files of a run appear together (``run.json`` last): none of them is left
+    behind alone looking complete when a rename fails or the run is interrupted.
+    """
+    done: list[Path] = []
+    try:
+        for tmp, path in pending:
+            os.replace(tmp, path)
+            done.append(path)
+    except BaseException as exc:
+        for path in done:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, BiaskitError):
+            raise _output_error(pending[len(done)][1], exc) from exc
+        raise
+
+
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write ``path`` via ``path.tmp``, fsync, rename: readers see all of it or nothing."""
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    _commit([(_write_tmp(path, write), path)])
 
 
-def _write_json(path: Path, data: Any) -> None:
+def _json_writer(data: Any) -> Callable[[Path], None]:
     def write(tmp: Path) -> None:
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
 
-    _atomic_write(path, write)
+    return write
+
+
+def _write_json(path: Path, data: Any) -> None:
+    _atomic_write(path, _json_writer(data))
 
 
 # --------------------------------------------------------------------------- parts
@@ -793,8 +904,14 @@ def _json_cell(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _assemble_table(paths: list[Path], target: Path, fmt: str, empty: pd.DataFrame) -> int:
-    """Concatenate part tables into ``target`` (atomically), one part in memory at a time."""
+def _assemble_table(
+    paths: list[Path],
+    target: Path,
+    fmt: str,
+    empty: pd.DataFrame,
+    pending: list[tuple[Path, Path]],
+) -> int:
+    """Concatenate part tables into ``target.tmp`` (added to ``pending``), one part at a time."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -833,12 +950,18 @@ def _assemble_table(paths: list[Path], target: Path, fmt: str, empty: pd.DataFra
                 header = False
                 rows += table.num_rows
 
-    _atomic_write(target, write_csv if fmt == "csv" else write_parquet)
+    pending.append((_write_tmp(target, write_csv if fmt == "csv" else write_parquet), target))
     return rows
 
 
-def _assemble(out: Path, n_parts: int, fmt: str) -> dict[str, int]:
-    """Build the final files from the parts; return the row counts written."""
+def _assemble(
+    out: Path, n_parts: int, fmt: str, pending: list[tuple[Path, Path]]
+) -> dict[str, int]:
+    """Build the final files from the parts as ``.tmp`` files listed in ``pending``.
+
+    Returns the row counts written. The caller renames them with :func:`_commit`, together
+    with run.json, or removes them.
+    """
     parts = out / PARTS_DIR
     names = _output_names(fmt)
     paths = [_part_paths(parts, k) for k in range(n_parts)]
@@ -848,10 +971,10 @@ def _assemble(out: Path, n_parts: int, fmt: str) -> dict[str, int]:
     )
     counts = {
         "sentences": _assemble_table(
-            [p["sentences"] for p in paths], out / names["sentences"], fmt, empty_sentences
+            [p["sentences"] for p in paths], out / names["sentences"], fmt, empty_sentences, pending
         ),
         "articles": _assemble_table(
-            [p["articles"] for p in paths], out / names["articles"], fmt, empty_articles
+            [p["articles"] for p in paths], out / names["articles"], fmt, empty_articles, pending
         ),
     }
 
@@ -865,8 +988,8 @@ def _assemble(out: Path, n_parts: int, fmt: str) -> dict[str, int]:
                         n += 1
         counts["errors"] = n
 
-    _atomic_write(out / names["errors"], write_errors)
-    _fsync_dir(out)
+    target = out / names["errors"]
+    pending.append((_write_tmp(target, write_errors), target))
     return counts
 
 
@@ -884,8 +1007,33 @@ def _hash_file(path: Path, h: Any) -> tuple[int, int]:
     return size, lines
 
 
+def _hash_regular(path: Path) -> tuple[str, int, int] | str:
+    """``(sha256, size, lines)`` of a regular file, or why it cannot be hashed.
+
+    Never opens anything but a regular file: a FIFO would block ``open`` until a writer comes
+    (forever), a device may never end. The reader reports such a file in errors.jsonl; here it
+    is only described, so that the run's fingerprint still changes when it does.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return f"unreadable ({type(exc).__name__})"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    h = hashlib.sha256()
+    try:
+        size, lines = _hash_file(path, h)
+    except OSError as exc:
+        return f"unreadable ({type(exc).__name__})"
+    return h.hexdigest(), size, lines
+
+
 def _fingerprint(items: list[str], sources: list[bio.Source]) -> list[dict[str, Any]]:
-    """Size and sha256 of every input (a directory: of its files' paths and hashes)."""
+    """Size and sha256 of every input (a directory: of its files' paths and hashes).
+
+    A file that cannot be hashed (broken link, no permission, I/O error, FIFO) gets size and
+    sha256 None and its ``problem``; it is ledgered by the reader, not fatal here.
+    """
     by_root: dict[str, list[bio.Source]] = {}
     for src in sources:
         if src.root is not None:
@@ -900,30 +1048,36 @@ def _fingerprint(items: list[str], sources: list[bio.Source]) -> list[dict[str, 
             h = hashlib.sha256()
             size = 0
             files = by_root.get(str(path), [])
+            problems = 0
             for src in files:
-                fh = hashlib.sha256()
-                size += _hash_file(Path(src.path), fh)[0]
-                h.update(f"{src.relative}\0{fh.hexdigest()}\n".encode())
-            info.append(
-                {
-                    "path": item,
-                    "kind": "directory",
-                    "files": len(files),
-                    "size": size,
-                    "sha256": h.hexdigest(),
-                }
-            )
+                found = _hash_regular(Path(src.path))
+                if isinstance(found, str):
+                    problems += 1
+                    h.update(f"{src.relative}\0{found}\n".encode())
+                    continue
+                size += found[1]
+                h.update(f"{src.relative}\0{found[0]}\n".encode())
+            entry: dict[str, Any] = {
+                "path": item,
+                "kind": "directory",
+                "files": len(files),
+                "size": size,
+                "sha256": h.hexdigest(),
+            }
+            if problems:
+                entry["unreadable_files"] = problems
+            info.append(entry)
         else:
-            h = hashlib.sha256()
-            size, lines = _hash_file(path, h)
+            found = _hash_regular(path)
+            if isinstance(found, str):
+                info.append(
+                    {"path": item, "kind": "file", "size": None, "lines": None, "sha256": None,
+                     "problem": found}
+                )
+                continue
+            digest, size, lines = found
             info.append(
-                {
-                    "path": item,
-                    "kind": "file",
-                    "size": size,
-                    "lines": lines,
-                    "sha256": h.hexdigest(),
-                }
+                {"path": item, "kind": "file", "size": size, "lines": lines, "sha256": digest}
             )
     return info
 
@@ -938,9 +1092,10 @@ def _estimate_rows(sources: list[bio.Source], inputs: list[dict[str, Any]]) -> i
     import pyarrow.parquet as pq
 
     lines = {i["path"]: i.get("lines") for i in inputs}
+    problems = {i["path"] for i in inputs if i.get("problem")}
     total = 0
     for src in sources:
-        if src.format in ("txt", "html"):
+        if src.format in ("txt", "html") or src.path in problems:  # one row each
             total += 1
         elif src.format == "parquet":
             try:
@@ -1108,7 +1263,7 @@ def score(
     except OSError as exc:
         raise OutputError(f"cannot create the output directory {out}: {exc}") from exc
     model = _model_info(opts)
-    with _Lock(out):
+    with _terminate_as_interrupt() as stop, _Lock(out):
         _prepare_output(out, opts)
         t_hash = time.perf_counter()
         input_info = _fingerprint(items, sources)
@@ -1119,41 +1274,51 @@ def score(
             return finished
         parts = out / PARTS_DIR
         _check_manifest(parts, manifest, opts)
+        pending: list[tuple[Path, Path]] = []  # final files written as .tmp, not yet renamed
         try:
-            state = _run_parts(opts, sources, parts, _estimate_rows(sources, input_info))
+            state = _run_parts(
+                opts, sources, parts, _estimate_rows(sources, input_info), stop.check
+            )
             t_assemble = time.perf_counter()
-            counts = _assemble(out, state["parts"], opts.format)
+            counts = _assemble(out, state["parts"], opts.format, pending)
             timings["assemble_seconds"] = time.perf_counter() - t_assemble
+            result = ScoreResult(
+                out_dir=out,
+                files={k: out / v for k, v in _output_names(opts.format).items()},
+                rows_read=state["rows"],
+                articles_scored=state["scored"],
+                errors=counts["errors"],
+                sentences=counts["sentences"],
+                parts=state["parts"],
+                parts_resumed=state["resumed"],
+                seconds=time.perf_counter() - started,
+            )
+            timings.update(
+                started=started_at.isoformat(timespec="seconds"),
+                finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                seconds=result.seconds,
+                scoring_seconds=state["seconds"],
+                worker_seconds=state["worker_seconds"],
+            )
+            run = _run_record(opts, model, input_info, manifest, result, state, counts, timings)
+            run_file = out / RUN_FILE
+            pending.append((_write_tmp(run_file, _json_writer(run)), run_file))
+            stop.check()
+            _commit(pending)  # the tables, errors.jsonl, then run.json: all or none
+            stop.done = True
         except KeyboardInterrupt:
-            raise InterruptedRun(
-                f"interrupted; the complete parts are kept in {parts}. Continue with "
-                f"resume=True (CLI: biaskit score ... {out} --resume) to score the rest"
-            ) from None
+            raise InterruptedRun(_interrupted_message(stop, parts, out)) from None
         except BrokenProcessPool as exc:
+            if stop.signal is not None:  # the process group was stopped: the workers first
+                raise InterruptedRun(_interrupted_message(stop, parts, out)) from None
             raise BiaskitError(
                 f"a worker process died ({exc}); the complete parts are kept in {parts}: run "
                 "again with resume=True (CLI: --resume), with fewer jobs if memory ran out"
             ) from exc
-        result = ScoreResult(
-            out_dir=out,
-            files={k: out / v for k, v in _output_names(opts.format).items()},
-            rows_read=state["rows"],
-            articles_scored=state["scored"],
-            errors=counts["errors"],
-            sentences=counts["sentences"],
-            parts=state["parts"],
-            parts_resumed=state["resumed"],
-            seconds=time.perf_counter() - started,
-        )
-        timings.update(
-            started=started_at.isoformat(timespec="seconds"),
-            finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            seconds=result.seconds,
-            scoring_seconds=state["seconds"],
-            worker_seconds=state["worker_seconds"],
-        )
-        run = _run_record(opts, model, input_info, manifest, result, state, counts, timings)
-        _write_json(out / RUN_FILE, run)
+        finally:
+            for tmp, _ in pending:  # written but not renamed: not a result
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
         _fsync_dir(out)
         shutil.rmtree(parts, ignore_errors=True)
     _log_result(result)
@@ -1163,6 +1328,77 @@ def score(
             f"{result.articles_scored} scored, {result.errors} errors (see {out / RUN_FILE})"
         )
     return result
+
+
+class _Stop:
+    """Which signal (if any) stopped the run (set by the SIGTERM handler)."""
+
+    signal: str | None = None
+    #: the final files are in place: a SIGTERM now is noted, not raised (finishing is quicker)
+    done: bool = False
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if SIGTERM came but its exception was lost.
+
+        Python drops an exception raised while a finalizer runs (printing "Exception
+        ignored"); checking between parts makes a SIGTERM stop the run even then.
+        """
+        if self.signal is not None and not self.done:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[_Stop]:
+    """Make SIGTERM stop the run as Ctrl-C does while the block runs.
+
+    ``kill PID``, a job scheduler's stop or ``timeout`` send SIGTERM; by default it ends the
+    process at once, leaving the lock file and (with ``jobs > 1``) the workers behind. Here it
+    raises KeyboardInterrupt in the main thread instead: the workers are stopped, the lock
+    released, the complete parts kept, and :class:`InterruptedRun` says how to resume. Only
+    installed in the main thread and when SIGTERM has its default action (an application
+    that handles SIGTERM itself keeps its handler).
+    """
+    stop = _Stop()
+    sigterm = getattr(signal, "SIGTERM", None)
+    if sigterm is None or threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.getsignal(sigterm)
+    if previous is not signal.SIG_DFL:
+        yield stop
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.signal = signal.Signals(signum).name
+        if stop.done:
+            logger.warning("%s arrived after the run was complete; finishing", stop.signal)
+            return
+        raise KeyboardInterrupt
+
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        # the KeyboardInterrupt of a SIGTERM raised inside a finalizer is dropped by Python,
+        # which prints it as "Exception ignored"; stop.check() honours the signal instead
+        if stop.signal is not None and isinstance(info.exc_value, KeyboardInterrupt):
+            return
+        previous_hook(info)
+
+    signal.signal(sigterm, handler)
+    sys.unraisablehook = unraisable
+    try:
+        yield stop
+    finally:
+        signal.signal(sigterm, previous)
+        sys.unraisablehook = previous_hook
+
+
+def _interrupted_message(stop: _Stop, parts: Path, out: Path) -> str:
+    how = "stopped by SIGTERM" if stop.signal == "SIGTERM" else "interrupted"
+    return (
+        f"{how}; the complete parts are kept in {parts}. Continue with resume=True "
+        f"(CLI: biaskit score ... -o {out} --resume) to score the rest"
+    )
 
 
 def _run_record(
@@ -1283,7 +1519,10 @@ def _check_manifest(parts: Path, manifest: dict[str, Any], opts: ScoreOptions) -
         for tmp in parts.glob("*.tmp"):
             tmp.unlink()
         return
-    parts.mkdir(parents=True, exist_ok=True)
+    try:
+        parts.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _output_error(parts, exc, resumable=False) from exc
     _write_json(path, manifest)
 
 
@@ -1348,9 +1587,16 @@ def _chunks(
 
 
 def _run_parts(
-    opts: ScoreOptions, sources: list[bio.Source], parts: Path, total: int | None
+    opts: ScoreOptions,
+    sources: list[bio.Source],
+    parts: Path,
+    total: int | None,
+    check: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
-    """Read, cut into parts, score the missing parts, write them; return the counts."""
+    """Read, cut into parts, score the missing parts, write them; return the counts.
+
+    ``check`` runs after each part is written (it raises to stop the run).
+    """
     state: dict[str, Any] = {
         "rows": 0,
         "scored": 0,
@@ -1419,6 +1665,7 @@ def _run_parts(
                 )
             _write_part(parts, k, result, meta)
             account(meta, resumed=False)
+            check()
         aborted = False
     finally:
         engine.close(abort=aborted)

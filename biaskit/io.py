@@ -20,11 +20,22 @@ error (:class:`ErrorRecord`: ``source, line, doc_id, reason``) for an input that
 document — broken JSON, an empty text, an undecodable or binary file, an empty file. Errors
 are records, not exceptions, so one bad line never stops a corpus; only mistakes that would
 make *every* row fail (a missing file, an unknown format, a ``text_col`` that the table does not
-have) raise :class:`~biaskit.errors.InputError` at once.
+have) raise :class:`~biaskit.errors.InputError` at once. What one problem costs:
 
-Texts are NFC-normalised and a leading byte order mark is removed. HTML is reduced to the
-article body with trafilatura (navigation, footers and comments removed), keeping the title
-and date when the page has them.
+- JSONL: one line for broken JSON, an undecodable line or a raw NUL byte (the whole file only
+  when it is binary from its first line, e.g. an image or a UTF-16 file read as UTF-8);
+- CSV/TSV: one row for a malformed row or a quoted field that never closes (the lines after
+  it are read again); the whole file for bytes that do not decode (checked up front);
+- a truncated gzip file or a read that fails part-way: the complete lines before it are read,
+  the rest is one error naming the line where the data ends;
+- a file that is not a regular file (FIFO, socket, device), a broken link or an unreadable
+  file: one error, and it is never opened (a FIFO without a writer would block forever).
+
+Texts are NFC-normalised and a leading byte order mark is removed. A lone surrogate (a JSON
+escape of half a UTF-16 pair, e.g. half an emoji; only JSON can produce one) is replaced by
+U+FFFD, one for one, in every field, so offsets stay exact and UTF-8 outputs can hold it.
+HTML is reduced to the article body with trafilatura (navigation, footers and comments
+removed), keeping the title and date when the page has them.
 """
 
 from __future__ import annotations
@@ -33,9 +44,12 @@ import codecs
 import csv
 import gzip
 import io as _io
+import itertools
 import json
 import logging
 import os
+import re
+import stat
 import sys
 import unicodedata
 import zlib
@@ -332,6 +346,8 @@ def check_sources(
     codec = _codec_name(encoding)
     for src in sources:
         names: list[str] | None = None
+        if src.format in ("parquet", "csv", "tsv") and _file_problem(src) is not None:
+            continue  # a FIFO, a broken link, ...: the reader turns it into an error record
         if src.format == "parquet":
             try:
                 import pyarrow.parquet as pq
@@ -444,6 +460,15 @@ def iter_records(
             n += 1
             doc_id = src.relative if src.format in _DIRECTORY_FORMATS else None
             yield error_record(src.path, exc.line, doc_id, exc.reason)
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            # a read that fails part-way (I/O error, a file changed under us): the records
+            # before it were yielded; the rest of this file is one error record
+            n += 1
+            doc_id = src.relative if src.format in _DIRECTORY_FORMATS else None
+            reason = f"cannot read the rest of the file after {n - 1} record(s) " + (
+                f"({type(exc).__name__}: {exc})"
+            )
+            yield error_record(src.path, None, doc_id, reason)
         if n == 0:
             yield error_record(src.path, None, None, "empty file: no records")
 
@@ -557,7 +582,55 @@ def error_record(source: str, line: int | None, doc_id: str | None, reason: str)
     'empty text'
 
     """
-    return {"source": source, "line": line, "doc_id": doc_id, "reason": reason}
+    return {
+        "source": _valid_unicode(source),
+        "line": line,
+        "doc_id": _valid_unicode(doc_id),
+        "reason": _valid_unicode(reason),
+    }
+
+
+# A UTF-16 surrogate code point on its own (JSON "\ud83d" without its pair) is not valid
+# Unicode: UTF-8 (parquet, errors.jsonl) cannot hold it. JSON is the only reader that can
+# produce one (the others decode strictly); every string of a record gets it replaced by
+# U+FFFD, one for one, so text offsets stay exact (as segment._valid_unicode does).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(value: Any) -> Any:
+    """``value`` with lone surrogates replaced by U+FFFD if it is a string."""
+    if isinstance(value, str) and _SURROGATE.search(value):
+        return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
+def _file_problem(src: Source) -> str | None:
+    """Why ``src`` cannot be opened for reading without blocking, or None if it can.
+
+    A FIFO, socket or device would block ``open`` (a FIFO without a writer waits forever), a
+    broken symbolic link or a vanished file cannot be opened: such a file is one error record.
+    """
+    if src.path == STDIN:
+        return None
+    try:
+        mode = os.stat(src.path).st_mode
+    except OSError as exc:
+        what = "broken symbolic link" if os.path.islink(src.path) else "cannot read file"
+        return f"{what} ({type(exc).__name__}: {exc.strerror or exc})"
+    if not stat.S_ISREG(mode):
+        if stat.S_ISFIFO(mode):
+            kind = "a FIFO"
+        elif stat.S_ISSOCK(mode):
+            kind = "a socket"
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            kind = "a device"
+        else:
+            kind = "not a file"
+        return (
+            f"not a regular file ({kind}); skipped. To read JSONL from a pipe, pass '-' and "
+            "pipe it to standard input"
+        )
+    return None
 
 
 def _codec_name(encoding: str) -> str:
@@ -632,20 +705,75 @@ def _check_decodable(src: Source, codec: str) -> None:
             "pass encoding= (CLI: --encoding)",
             lines,
         ) from exc
-    except (OSError, EOFError, zlib.error) as exc:
+    except (EOFError, zlib.error) as exc:
+        if not src.gzip:  # pragma: no cover - only gzip raises these
+            raise _FileError(f"cannot read file ({type(exc).__name__}: {exc})") from exc
+        # a truncated or damaged gzip stream: the part before the damage is checked; the
+        # reader reads that part and reports the line where the data ends
+        return
+    except OSError as exc:
         kind = "gzip file" if src.gzip else "file"
         raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
 
 
+def _check_not_binary_jsonl(src: Source, codec: str) -> None:
+    """Refuse a JSONL file that is binary from its start (an image, an archive, a wrong codec).
+
+    A NUL byte in the first 8 KB makes the file binary only if its first line holds a NUL
+    byte or is not a JSON object: a text file with one stray NUL byte on a later line costs
+    that line alone (an ``invalid JSON`` record), the rest is read.
+
+    Raises
+    ------
+    _FileError
+        ``binary file (NUL byte at offset N)``, or ``cannot read (gzip) file`` when not even
+        the start of the file can be read.
+
+    """
+    if codec.startswith(("utf-16", "utf-32")):
+        return  # NUL bytes are part of every character
+    try:
+        with _open_binary(src) as fh:
+            head = fh.read(_SNIFF)
+    except (EOFError, zlib.error):
+        return  # truncated gzip within its first 8 KB: the reader reports where it ends
+    except OSError as exc:
+        kind = "gzip file" if src.gzip else "file"
+        raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
+    nul = head.find(b"\x00")
+    if nul < 0:
+        return
+    # the first line with content (a BOM and leading blank lines are fine)
+    body = head.removeprefix(codecs.BOM_UTF8) if codec == "utf-8-sig" else head
+    first = next((ln for ln in body.split(b"\n") if ln.strip()), b"")
+    try:
+        text = first.decode("utf-8" if codec == "utf-8-sig" else codec)
+        ok = b"\x00" not in first and isinstance(json.loads(text), dict)
+    except (UnicodeDecodeError, ValueError):
+        ok = False
+    if not ok:
+        raise _FileError(
+            f"binary file (NUL byte at offset {nul}); expected {_shown(codec)} JSON lines", 1
+        )
+
+
 def _read_source(src: Source, columns: ColumnMap, codec: str, defer_html: bool) -> Iterator[Record]:
+    problem = _file_problem(src)
+    if problem is not None:
+        raise _FileError(problem)
     if src.format == "parquet":
         yield from _read_parquet(src, columns)
         return
+    if src.format == "jsonl":
+        # JSONL is decoded line by line: an undecodable line or a raw NUL byte costs that
+        # line; only a file that is binary from its first line is refused as a whole
+        if src.path != STDIN:
+            _check_not_binary_jsonl(src, codec)
+        yield from _read_jsonl(src, columns, codec)
+        return
     if src.path != STDIN:
         _check_decodable(src, codec)
-    if src.format == "jsonl":
-        yield from _read_jsonl(src, columns, codec)
-    elif src.format in ("csv", "tsv"):
+    if src.format in ("csv", "tsv"):
         yield from _read_csv(src, columns, codec)
     else:
         yield _read_file_document(src, codec, defer_html)
@@ -742,9 +870,36 @@ def _jsonl_lines(src: Source, raw: BinaryIO, codec: str) -> Iterator[tuple[int, 
             ) from exc
 
 
+def _broken_stream(
+    src: Source, lines: Iterator[tuple[int, str | None]]
+) -> Iterator[tuple[int, str | None]]:
+    """Pass ``lines`` on; a read that fails part-way ends them with a :class:`_FileError`.
+
+    The complete lines before the failure are kept; the error names the first line that
+    could not be read (a truncated gzip file loses its last, partial line and nothing else).
+    """
+    last = 0
+    try:
+        for last, line in lines:  # noqa: B007 (used after the loop)
+            yield last, line
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _FileError(_cut_reason(src, exc, last), last + 1) from exc
+
+
+def _cut_reason(src: Source, exc: BaseException, last: int, unit: str = "line") -> str:
+    """Why a file stops part-way, and where (``last``: the last line or row read, or 0)."""
+    kind = "gzip file" if src.gzip else "file"
+    where = f"after the {unit} on line {last}" if unit == "row" else f"after line {last}"
+    return (
+        f"cannot read {kind} ({type(exc).__name__}: {exc}); the data ends "
+        f"{where if last else 'before its first ' + unit}: the {unit}s before were read, the "
+        "rest is missing"
+    )
+
+
 def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
     with _open_binary(src) as raw:
-        for line_no, line in _jsonl_lines(src, raw, codec):
+        for line_no, line in _broken_stream(src, _jsonl_lines(src, raw, codec)):
             if line is None:
                 yield error_record(
                     src.path,
@@ -770,7 +925,87 @@ def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]
                     f"expected a JSON object per line, got {type(obj).__name__}",
                 )
                 continue
+            # lone surrogates ("\ud83d" escaped without its pair) become U+FFFD
+            obj = {_valid_unicode(k): _valid_unicode(v) for k, v in obj.items()}
             yield _from_fields(obj, columns, src, line_no)
+
+
+class _Lines:
+    """The lines handed to a ``csv.reader``: counted, and those of the current row kept."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.rest = lines  # the lines not handed out yet
+        self.count = 0  # lines handed out so far
+        self.row: list[str] = []  # the lines of the row being read
+        self.exhausted = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self.rest)
+        except StopIteration:
+            self.exhausted = True
+            raise
+        self.count += 1
+        self.row.append(line)
+        return line
+
+
+def _csv_rows(
+    fh: Iterator[str], delimiter: str
+) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """``(first line, fields, None)`` per CSV row, or ``(line, None, reason)`` for a bad row.
+
+    A stray quote opens a quoted field that swallows the lines after it, until the end of the
+    file or until it pairs with the opening quote of a later field (then text follows the
+    "closing" quote, which a strict reader reports). Either way the row spans several lines:
+    it is reported, and the lines after its first line are parsed again as rows of their own,
+    so one stray quote costs one row. A quote error within one line (``"a"b``) is read
+    leniently, as the csv module does by default (``a"b`` → ``ab``).
+    """
+    offset = 0  # lines before the current reader's input
+    source: Iterator[str] = iter(fh)
+    while True:
+        lines = _Lines(source)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        while True:
+            lines.row = []
+            start = offset + lines.count + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                end = offset + lines.count
+                if lines.exhausted and lines.row:  # the input ended inside a quoted field
+                    reason = (
+                        "unterminated quote: a quoted field opened on this line never closes, "
+                        f"so lines {start}-{end} were read as one row"
+                    )
+                elif "expected after" in str(exc) and len(lines.row) > 1:
+                    reason = (
+                        "unbalanced quote: a quoted field opened on this line only closes on "
+                        f"line {end}, followed by more text (a stray or undoubled quote)"
+                    )
+                elif "expected after" in str(exc) and lines.row:
+                    # one line: read it leniently, as before (the rest of the file is fine)
+                    yield start, next(csv.reader(lines.row, delimiter=delimiter)), None
+                    continue
+                else:
+                    yield start, None, f"malformed CSV row ({exc})"
+                    continue
+                yield (
+                    start,
+                    None,
+                    f"{reason}; this row was skipped and the lines after it read again. "
+                    'Close the quote (a " inside a quoted field is written "")',
+                )
+                offset = start
+                source = itertools.chain(lines.row[1:], lines.rest)
+                break
+            yield start, row, None
 
 
 def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
@@ -778,41 +1013,38 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     delimiter = "\t" if src.format == "tsv" else ","
     with _open_binary(src) as raw, _io.TextIOWrapper(raw, encoding=codec, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        rows = _csv_rows(fh, delimiter)
+        last = 0
         try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _FileError(f"malformed CSV header ({exc})", 1) from exc
-        names = [h.strip() for h in header]
-        width = len(names)
-        line_no = reader.line_num + 1
-        while True:
             try:
-                row = next(reader)
+                last, header, problem = next(rows)
             except StopIteration:
-                break
-            except csv.Error as exc:
-                yield error_record(src.path, line_no, None, f"malformed CSV row ({exc})")
-                line_no = reader.line_num + 1
-                continue
-            start, line_no = line_no, reader.line_num + 1
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue  # blank line
-            if len(row) > width:
-                yield error_record(
-                    src.path,
-                    start,
-                    None,
-                    f"row has {len(row)} fields, the header has {width} "
-                    "(an unquoted delimiter in the text?)",
-                )
-                continue
-            fields: dict[str, Any] = dict(zip(names, row, strict=False))
-            for name in names[len(row) :]:
-                fields[name] = None  # short row: the missing fields are null
-            yield _from_fields(fields, columns, src, start)
+                return
+            if header is None:
+                raise _FileError(f"malformed CSV header ({problem})", 1)
+            names = [h.strip() for h in header]
+            width = len(names)
+            for last, row, problem in rows:
+                if row is None:
+                    yield error_record(src.path, last, None, problem or "malformed CSV row")
+                    continue
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # blank line
+                if len(row) > width:
+                    yield error_record(
+                        src.path,
+                        last,
+                        None,
+                        f"row has {len(row)} fields, the header has {width} "
+                        "(an unquoted delimiter in the text?)",
+                    )
+                    continue
+                fields: dict[str, Any] = dict(zip(names, row, strict=False))
+                for name in names[len(row) :]:
+                    fields[name] = None  # short row: the missing fields are null
+                yield _from_fields(fields, columns, src, last)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise _FileError(_cut_reason(src, exc, last, "row"), last + 1) from exc
 
 
 def _read_parquet(src: Source, columns: ColumnMap) -> Iterator[Record]:

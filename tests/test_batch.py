@@ -14,7 +14,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +30,7 @@ FIX = Path(__file__).parent / "fixtures" / "batch"
 if str(FIX) not in sys.path:
     sys.path.insert(0, str(FIX))
 import fakescorer  # noqa: E402
+from _helpers import children, complete_parts, reap, start_score, wait_for  # noqa: E402
 
 FIXTURE_INPUTS = [
     "docs.jsonl", "bom.jsonl", "empty.jsonl", "docs.csv", "docs.tsv", "latin1.csv", "site",
@@ -350,9 +350,9 @@ def test_concurrent_run_is_refused(tmp_path):
     """A real second process running into the same directory is refused by the lock."""
     src = synthetic_jsonl(tmp_path / "in.jsonl", 300)
     out = tmp_path / "out"
-    proc = _start_run(src, out, delay=0.5)
+    proc = start_score(src, out, delay=0.5)
     try:
-        _wait_for(lambda: (out / ".lock").exists() and proc.poll() is None)
+        wait_for(lambda: (out / ".lock").exists() and proc.poll() is None)
         with pytest.raises(OutputError, match="in use by another biaskit run"):
             run([str(src)], out, scorer=fakescorer.slow_analyze, chunk_size=20, resume=True)
     finally:
@@ -363,43 +363,18 @@ def test_concurrent_run_is_refused(tmp_path):
 # --------------------------------------------------------------------------- resume
 
 
-def _start_run(src: Path, out: Path, *, delay: float, chunk_size: int = 20, jobs: int = 1):
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import biaskit, fakescorer; "
-        "biaskit.score([sys.argv[2]], sys.argv[3], scorer=fakescorer.slow_analyze, "
-        f"chunk_size={chunk_size}, jobs={jobs}, quiet=True)"
-    )
-    env = {**os.environ, "BIASKIT_TEST_DELAY": str(delay)}
-    return subprocess.Popen(
-        [sys.executable, "-c", code, str(FIX), str(src), str(out)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-
-
-def _wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
-
-
-def _complete_parts(out: Path) -> int:
-    return len(list((out / "parts").glob("part-??????.json")))
-
-
 def test_killed_run_resumes_to_the_same_files(tmp_path, caplog):
     src = synthetic_jsonl(tmp_path / "in.jsonl", 2000, seed=3)
     out = tmp_path / "killed"
-    proc = _start_run(src, out, delay=0.2, chunk_size=50)
+    proc = start_score(src, out, delay=0.2, chunk_size=50)
     try:
-        _wait_for(lambda: (out / "parts").exists() and _complete_parts(out) >= 4
-                  or proc.poll() is not None)
+        wait_for(lambda: (out / "parts").exists() and complete_parts(out) >= 4
+                 or proc.poll() is not None)
         assert proc.poll() is None, proc.stderr.read()
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait()
-    done = _complete_parts(out)
+    done = complete_parts(out)
     assert 4 <= done < 40
     assert (out / ".lock").exists()  # left behind by the killed run
     with pytest.raises(OutputError, match="not empty"):
@@ -432,7 +407,7 @@ def test_ctrl_c_raises_interrupted_run_and_resume_finishes(tmp_path):
     with pytest.raises(InterruptedRun, match=r"resume=True") as exc:
         run(inputs, out, chunk_size=10, scorer=fakescorer.InterruptAfter(3))
     assert exc.value.exit_code == 130
-    assert _complete_parts(out) == 3
+    assert complete_parts(out) == 3
     assert not (out / ".lock").exists()
     assert not (out / "sentences.parquet").exists()
     result = run(inputs, out, chunk_size=10, scorer=fakescorer.InterruptAfter(None), resume=True)
@@ -444,10 +419,15 @@ def test_ctrl_c_raises_interrupted_run_and_resume_finishes(tmp_path):
 def test_sigint_with_worker_processes_exits_cleanly(tmp_path):
     src = synthetic_jsonl(tmp_path / "in.jsonl", 1000, seed=5)
     out = tmp_path / "out"
-    proc = _start_run(src, out, delay=0.3, chunk_size=20, jobs=2)
+    proc = start_score(src, out, delay=0.3, chunk_size=20, jobs=2)
+    workers: set[int] = set()
     try:
-        _wait_for(lambda: (out / "parts").exists() and _complete_parts(out) >= 2
-                  or proc.poll() is not None)
+        def started() -> bool:
+            workers.update(children(proc.pid))
+            return (out / "parts").exists() and complete_parts(out) >= 2 or (
+                proc.poll() is not None)
+
+        wait_for(started)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=20)
     finally:
@@ -455,7 +435,70 @@ def test_sigint_with_worker_processes_exits_cleanly(tmp_path):
         proc.wait()
     assert "InterruptedRun" in stderr and "resume=True" in stderr
     assert not (out / ".lock").exists()
-    assert _complete_parts(out) >= 2
+    assert complete_parts(out) >= 2
+    assert workers and not reap(sorted(workers), grace=5.0)  # the workers were stopped too
+
+
+
+class _SigtermInFinalizer:
+    """Sends SIGTERM to this process from ``__del__``: the handler's KeyboardInterrupt is
+    raised inside a finalizer, where Python drops it ("Exception ignored in ...")."""
+
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100):  # the handler runs between two bytecodes in here
+            sum(range(1000))
+
+
+def test_a_sigterm_whose_exception_is_lost_still_stops_the_run(tmp_path, capsys):
+    """The SIGTERM is still honoured after the part being scored, nothing is printed about
+    the dropped exception, and the default SIGTERM action is restored afterwards."""
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 50, seed=7)
+    out = tmp_path / "out"
+    calls = []
+
+    def scorer(docs):
+        calls.append(len(docs))
+        if len(calls) == 2:
+            _SigtermInFinalizer()  # created and finalized at once
+        return fakescorer.fake_analyze(docs)
+
+    hook = sys.unraisablehook
+    with pytest.raises(InterruptedRun, match="stopped by SIGTERM.*--resume"):
+        run([str(src)], out, chunk_size=10, scorer=scorer)
+    assert len(calls) == 2 and complete_parts(out) == 2  # part 2 finished, then stopped
+    assert not (out / ".lock").exists()
+    assert "Exception ignored" not in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL and sys.unraisablehook is hook
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_run_like_ctrl_c(tmp_path):
+    """SIGTERM (kill, a scheduler's stop): InterruptedRun naming SIGTERM and --resume, the
+    lock released, the complete parts kept, no worker left; resume finishes the run."""
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 600, seed=6)
+    out = tmp_path / "out"
+    proc = start_score(src, out, delay=0.3, chunk_size=20, jobs=2)
+    workers: set[int] = set()
+    try:
+        def started() -> bool:
+            workers.update(children(proc.pid))
+            return (out / "parts").exists() and complete_parts(out) >= 2 or (
+                proc.poll() is not None)
+
+        wait_for(started)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert "InterruptedRun: stopped by SIGTERM; the complete parts are kept" in stderr, stderr
+    assert "--resume" in stderr
+    assert not (out / ".lock").exists()
+    assert workers and not reap(sorted(workers), grace=5.0)
+    done = complete_parts(out)
+    resumed = run([str(src)], out, scorer=fakescorer.slow_analyze, chunk_size=20, resume=True)
+    assert resumed.closes and resumed.parts_resumed >= done >= 2
 
 
 # --------------------------------------------------------------------------- options

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import sys
 import tracemalloc
 import unicodedata
@@ -145,6 +146,95 @@ def test_csv_rows_line_numbers_and_malformed_rows():
     assert "6 fields, the header has 5" in by_line[8]["reason"]
     assert by_line[9]["doc_id"] == f"{path}:9"  # no id → FILE:LINE
     assert by_line[9]["title"] is None and by_line[9]["published"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "ok", "bad", "kinds"),
+    [
+        # the quote opened on line 3 never closes: that row is ledgered, lines 4-5 read again
+        ('a-1,Fine.\na-2,"never closed\na-3,Read again.\na-4,Also fine.\n',
+         {"a-1": 2, "a-3": 4, "a-4": 5}, [3], ["unterminated quote"]),
+        # on the last line, without a final newline
+        ('a-1,Fine.\na-2,"never closed', {"a-1": 2}, [3], ["unterminated quote"]),
+        # the stray quote pairs with the opening quote of a later field, and text follows
+        ('a-1,Fine.\na-2,"never closed\na-3,Read again.\na-4,"Quoted, closed."\n',
+         {"a-1": 2, "a-3": 4, "a-4": 5}, [3], ["unbalanced quote"]),
+        # two stray quotes: each costs its own row only
+        ('a-1,"open\na-2,"open too\na-3,Fine.\n', {"a-3": 4}, [2, 3],
+         ["unbalanced quote", "unterminated quote"]),
+        # a quote error within one line is read leniently, as the csv module does
+        ('a-1,"Said "no" twice."\na-2,Fine.\n', {"a-1": 2, "a-2": 3}, [], []),
+    ],
+    ids=["unterminated", "last-line", "unbalanced", "twice", "one-line"],
+)
+def test_csv_stray_quote_costs_one_row(tmp_path, body, ok, bad, kinds):
+    p = tmp_path / "u.csv"
+    p.write_text("doc_id,text\n" + body, encoding="utf-8")
+    records = read(p)
+    assert {d["doc_id"]: d["line"] for d in docs_of(records)} == ok
+    if not bad:  # one line: csv's lenient reading, as before
+        assert docs_of(records)[0]["text"] == 'Said no" twice."'
+    errs = errors_of(records)
+    assert [e["line"] for e in errs] == bad
+    assert [e["reason"].split(":")[0] for e in errs] == kinds
+    assert all("this row was skipped and the lines after it read again" in e["reason"]
+               for e in errs)
+
+
+def test_jsonl_nul_byte_and_undecodable_line_cost_one_line(tmp_path):
+    p = tmp_path / "mixed.jsonl"
+    p.write_bytes(b'{"doc_id": "a", "text": "Fine."}\n{"doc_id": "b", "text": "raw \x00"}\n'
+                  b'{"doc_id": "c", "text": "caf\xe9"}\n{"doc_id": "d", "text": "Fine."}\n')
+    records = read(p)
+    assert [d["doc_id"] for d in docs_of(records)] == ["a", "d"]
+    assert [(e["line"], e["reason"][:12]) for e in errors_of(records)] == [
+        (2, "invalid JSON"), (3, "cannot decod")]
+    # a byte order mark and a blank first line do not make it look binary
+    p.write_bytes(b'\xef\xbb\xbf\n{"doc_id": "a", "text": "Fine."}\n{"doc_id": "b", "text": "\x00"}\n')
+    assert [r.get("doc_id") or r["reason"][:12] for r in read(p)] == ["a", "invalid JSON"]
+
+
+def test_truncated_gzip_keeps_the_lines_before_the_cut(tmp_path):
+    data = b"".join(b'{"doc_id": "d%d", "text": "Text %d."}\n' % (i, i) for i in range(2000))
+    raw = gzip.compress(data)
+    p = tmp_path / "cut.jsonl.gz"
+    p.write_bytes(raw[: len(raw) // 2])
+    records = read(p)
+    docs, [err] = docs_of(records), errors_of(records)
+    assert [d["doc_id"] for d in docs] == [f"d{i}" for i in range(len(docs))]
+    assert 0 < len(docs) < 2000 and err["line"] == len(docs) + 1
+    assert err["reason"].startswith("cannot read gzip file (EOFError: ")
+    assert f"the data ends after line {len(docs)}" in err["reason"]
+
+
+def test_lone_surrogates_become_replacement_characters(tmp_path):
+    p = tmp_path / "s.jsonl"
+    p.write_text('{"doc_id": "x\\udc00", "outlet": "o\\ud800", "title": "t\\ud83d", '
+                 '"text": "Cut \\ud83d here. A pair \\ud83d\\ude00 stays."}\n'
+                 '{"doc_id": "y", "txt\\ud800": "no text field"}\n', encoding="utf-8")
+    doc, err = read(p)
+    assert (doc["doc_id"], doc["outlet"], doc["title"]) == ("x\ufffd", "o\ufffd", "t\ufffd")
+    assert doc["text"] == "Cut \ufffd here. A pair \U0001f600 stays."
+    assert "'txt\ufffd'" in err["reason"]
+    json.dumps(err, ensure_ascii=False).encode("utf-8")  # writable as UTF-8
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_non_regular_files_are_errors_and_never_opened(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "ok.txt").write_text("A normal article. It reads well.")
+    os.mkfifo(site / "pipe.txt")
+    os.symlink(tmp_path / "nowhere.txt", site / "dead.txt")
+    records = read(site)  # would block on the FIFO if it were opened
+    by_id = {r["doc_id"]: r for r in records}
+    assert not is_error(by_id["ok.txt"])
+    assert by_id["pipe.txt"]["reason"].startswith("not a regular file (a FIFO)")
+    assert by_id["dead.txt"]["reason"].startswith("broken symbolic link (FileNotFoundError")
+    fifo = tmp_path / "named.csv"
+    os.mkfifo(fifo)
+    [err] = read(fifo)  # check_sources skips it too (reading the header would block)
+    assert err["reason"].startswith("not a regular file (a FIFO)")
 
 
 def test_tsv():

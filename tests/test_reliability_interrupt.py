@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _helpers import alive, children, complete_parts, reap  # on sys.path: conftest.py
 
 from biaskit.batch import score
 
@@ -93,47 +94,13 @@ def same(a: dict, b: dict) -> list[str]:
     return diffs
 
 
-def children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (worker processes, multiprocessing's tracker)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def reap(pids: list[int], grace: float = 3.0) -> list[int]:
-    """Worker processes still alive ``grace`` seconds after their parent died; killed here."""
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(alive(p) for p in pids):
-        time.sleep(0.1)
-    left = [p for p in pids if alive(p)]
-    for p in left:  # processes this test started (through biaskit): ended by pid
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(p, signal.SIGKILL)
-    return left
-
-
-def complete_parts(out: Path) -> int:
-    return len(list(out.glob("parts/part-??????.json")))
-
-
 def one_trial(src: Path, out: Path, sig: signal.Signals, jobs: int, *, after_parts: int | None,
               delay: float, n_parts: int) -> dict:
     """Start a run; signal it ``delay`` s after start (``after_parts`` None) or ``delay`` s
     after ``after_parts`` parts are complete (0: after the manifest is written)."""
     started = time.monotonic()
-    # output to files, not pipes: orphaned workers (see the xfail below) inherit stdout and
-    # stderr and would keep a pipe open, so reading it to the end would hang
+    # output to files, not pipes: a worker that outlived its parent (the bug that
+    # test_workers_do_not_outlive_a_killed_run guards against) would keep a pipe open
     log_out, log_err = out.with_suffix(".stdout"), out.with_suffix(".stderr")
     with open(log_out, "wb") as so, open(log_err, "wb") as se:
         proc = subprocess.Popen([*BIASKIT, str(src), "-o", str(out), "--jobs", str(jobs),
@@ -275,21 +242,17 @@ def test_interrupt_resume_trials(tmp_path):
     assert sum(0 < r["parts_complete_at_signal"] < n_parts for r in sent) >= 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="batch._Pool workers are spawned processes that outlive their parent: after SIGTERM "
-    "(a scheduler's stop) or SIGKILL of `biaskit score --jobs 2`, the workers, each holding the "
-    "model in memory, keep running as orphans (re-parented to init) until killed by hand, "
-    "and keep the inherited stdout/stderr open (`biaskit score ... | tee log` never ends); "
-    "score installs no SIGTERM handler and the workers do not watch their parent",
-)
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_workers_do_not_outlive_a_killed_run(tmp_path, sig):
+    """SIGTERM ends the run as Ctrl-C does (exit 130, one line saying how to resume, workers
+    stopped, lock released); after SIGKILL the workers notice their parent's death and end."""
     src = corpus(tmp_path / "corpus.jsonl")
     out = tmp_path / "out"
-    proc = subprocess.Popen([*BIASKIT, str(src), "-o", str(out), "--jobs", "2",
-                             "--chunk-size", str(CHUNK)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_err = tmp_path / "stderr.txt"
+    with open(log_err, "wb") as se:  # a file, not a pipe: an orphan would keep a pipe open
+        proc = subprocess.Popen([*BIASKIT, str(src), "-o", str(out), "--jobs", "2",
+                                 "--chunk-size", str(CHUNK)],
+                                stdout=subprocess.DEVNULL, stderr=se)
     workers: set[int] = set()
     try:
         deadline = time.monotonic() + 120
@@ -306,3 +269,60 @@ def test_workers_do_not_outlive_a_killed_run(tmp_path, sig):
         proc.wait()
     orphans = reap(sorted(workers), grace=10.0)
     assert workers and not orphans, f"{len(orphans)} worker(s) still running 10 s later"
+    stderr = log_err.read_text("utf-8", errors="replace")
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+        return
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    assert lines[-1].startswith("biaskit: error: stopped by SIGTERM; the complete parts are "
+                                f"kept in {out / 'parts'}"), stderr
+    assert f"-o {out} --resume" in lines[-1]
+    assert not (out / ".lock").exists()
+    resumed = score([str(src)], out, resume=True, jobs=1, chunk_size=CHUNK, quiet=True)
+    assert resumed.closes and resumed.parts_resumed >= 1
+
+
+def _grandchild(ready: str) -> None:  # pragma: no cover - runs in a spawned process
+    """A pool-worker stand-in: the portable parent watch only (prctl disabled), then idle."""
+    from biaskit import batch
+
+    batch._PR_SET_PDEATHSIG = -1  # an invalid option: prctl fails, only the thread watches
+    batch._die_with_parent(os.getppid())
+    Path(ready).write_text(str(os.getpid()))
+    time.sleep(120)
+
+
+_MIDDLE = """
+import multiprocessing, sys, time
+sys.path.insert(0, sys.argv[1])
+import test_reliability_interrupt as t
+if __name__ == "__main__":
+    child = multiprocessing.get_context("spawn").Process(target=t._grandchild,
+                                                         args=(sys.argv[2],))
+    child.start()
+    time.sleep(120)
+"""
+
+
+def test_the_portable_parent_watch_ends_a_worker(tmp_path):
+    """Without prctl (macOS, BSD), the watch thread ends a worker whose parent was killed."""
+    script = tmp_path / "middle.py"
+    script.write_text(_MIDDLE)
+    ready = tmp_path / "worker.pid"
+    proc = subprocess.Popen([sys.executable, str(script), str(Path(__file__).parent), str(ready)])
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() or not ready.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        worker = int(ready.read_text())
+        assert alive(worker)
+        proc.kill()
+        proc.wait()
+        assert not reap([worker], grace=5.0), "the worker outlived its killed parent by 5 s"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.wait()
