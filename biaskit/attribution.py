@@ -265,6 +265,8 @@ _CLAUSE_START = {
 _SIGNATURE = re.compile(
     r"(?:^|[”\"’]\s*)(?P<dash>[―—–])\s*(?P<name>[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,4})"
 )
+#: a character ``_SIGNATURE`` needs (its dash): most sentences have none and skip the search
+_SIGNATURE_DASH = re.compile("[―—–]")
 _SPEAKER_LABEL = re.compile(
     r"^(?P<label>(?:[A-Z][\w.’'-]+\s+){0,3}[A-Z][\w.’'-]+):\s+(?=\S)"
 )
@@ -276,6 +278,8 @@ _NAMING = re.compile(
     r"\b(?P<verb>called|calls|call|calling|dubbed|dubs|branded|brands|described|describes|"
     r"labelled|labeled)\b[^“\"]{0,60}?[“\"]"
 )
+#: a character ``_NAMING`` needs (the opening mark of the label)
+_NAMING_QUOTE = re.compile('[“"]')
 _DOC_VERB = re.compile(
     r"\b(?P<verb>(?:has |have |had )?(?:found|finds|showed|shows|show|shown|suggests|suggested|"
     r"concluded|concludes|estimated|estimates|indicated|indicates|judged|determined))\b"
@@ -933,7 +937,7 @@ def _extract_sentence(
             )
             used.add(c["start"])
     # “…” ― Donald Trump  /  ― Jane Doe, June 1  (a signature line after a quotation)
-    m = _SIGNATURE.search(text)
+    m = _SIGNATURE.search(text) if _SIGNATURE_DASH.search(text) else None
     if m and not any(a.rule == "quote_then_speaker" for a in atts):
         cue = (s + m.start("dash"), s + m.end("dash"))
         src = (s + m.start("name"), s + m.end("name"))
@@ -1081,7 +1085,12 @@ def _extract_sentence(
                 head = _np_left(doc, s, anon[0]["start"])
                 if head is not None:
                     src = (head[0], src[1])
-            clause = _ANON_CLAUSE.search(doc, s, c["start"])
+            # (the clause contains "who": without it in the span, skip the slower search)
+            clause = (
+                _ANON_CLAUSE.search(doc, s, c["start"])
+                if doc.find("who", s, c["start"]) >= 0
+                else None
+            )
             if clause and clause.start() < src[0]:
                 # "A county official who was not authorized to speak publicly said": the
                 # description runs from the noun phrase before the anonymity clause to the verb
@@ -1168,7 +1177,7 @@ def _extract_sentence(
         n_speech += 1  # a few reporting verbs per sentence get their own attribution
     # "X called the plan “a disgrace”": naming verbs with a quoted label
     if not atts:
-        m = _NAMING.search(text)
+        m = _NAMING.search(text) if _NAMING_QUOTE.search(text) else None
         if m:
             cue = (s + m.start("verb"), s + m.end("verb"))
             src = _np_left(doc, s, cue[0])

@@ -36,15 +36,21 @@ from biaskit.subjectivity import subjectivity_columns
 FEATURIZER_COLUMNS: tuple[str, ...] = ("text", "in_quote", "is_headline", "sent_id", "paragraph")
 
 _QUOTE_MARKS = re.compile("[\"“”„«»]|(?<!\\w)['‘]|['’](?!\\w)")
+#: every character ``_QUOTE_MARKS`` can match: a sentence without one skips the slower pattern
+_QUOTE_CHARS = re.compile("[\"“”„«»'‘’]")
 _NUMBER = re.compile(r"\d")
+# month and day names, "yesterday", "today" or a four-digit year; the alternatives are grouped
+# by first letter (the same words as a flat list, fewer branches tried at each word start)
 _MONTH_DAY = re.compile(
-    r"\b(?:jan(?:uary)?|feb(?:ruary)?|march|april|may|june|july|aug(?:ust)?|sept?(?:ember)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|yesterday|today|\d{4})\b",
+    r"\b(?:j(?:an(?:uary)?|une|uly)|feb(?:ruary)?|m(?:a(?:rch|y)|onday)|a(?:pril|ug(?:ust)?)|"
+    r"s(?:ept?(?:ember)?|aturday|unday)|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
+    r"t(?:uesday|hursday|oday)|wednesday|friday|yesterday|\d{4})\b",
     re.IGNORECASE,
 )
-_FIRST_PERSON = re.compile(r"\b(?:i|we|our|us|my|me|ours)\b", re.IGNORECASE)
-_SECOND_PERSON = re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE)
+# i, we, our, ours, us, my, me
+_FIRST_PERSON = re.compile(r"\b(?:i|we|ours?|us|m[ey])\b", re.IGNORECASE)
+# you, your, yours
+_SECOND_PERSON = re.compile(r"\byou(?:rs?)?\b", re.IGNORECASE)
 _HEADLINE_COLON = re.compile(r"^[^:“\"]{2,40}:\s")
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 
@@ -191,15 +197,29 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
             quoted.append(" ".join(q))
         return writer, quoted
 
-    def _structure(self, frame: pd.DataFrame) -> np.ndarray:
+    def _structure(
+        self,
+        frame: pd.DataFrame,
+        writer: list[str] | None = None,
+        writer_counts: sp.csr_matrix | None = None,
+    ) -> np.ndarray:
+        """Structural columns; ``writer`` and its raw lexicon ``writer_counts`` when known.
+
+        ``transform`` already has the writer-voice split and its lexicon counts for the
+        ``lex`` block; passing them here spares computing both a second time.
+        """
         text = frame["text"]
+        texts = text.tolist()
         n_chars = text.str.len().to_numpy(dtype=float)
         n_words = text.str.count(r"\S+").to_numpy(dtype=float)
         speech = _speech_verbs()
         cols = {
             "in_quote": frame["in_quote"].to_numpy(dtype=float),
             "fully_quoted": (frame["in_quote"].to_numpy(dtype=float) >= 0.999).astype(float),
-            "has_quote_mark": text.str.contains(_QUOTE_MARKS).to_numpy(dtype=float),
+            "has_quote_mark": np.array(
+                [bool(_QUOTE_CHARS.search(t)) and bool(_QUOTE_MARKS.search(t)) for t in texts],
+                dtype=float,
+            ),
             "starts_with_quote": text.str.match(r"^[\"“‘'«„]").to_numpy(dtype=float),
             "quote_then_speech_verb": np.array(
                 [_has_verb(_AFTER_QUOTE, t, speech) for t in text], dtype=float
@@ -231,8 +251,10 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         }
         del n_chars
         if getattr(self, "subjectivity_", False):  # absent in models fitted before it existed
-            writer, _ = self._voices(text.tolist(), frame["in_quote"].to_numpy(dtype=float))
-            cols.update(subjectivity_columns(writer))
+            if writer is None:
+                writer, _ = self._voices(texts, frame["in_quote"].to_numpy(dtype=float))
+                writer_counts = None
+            cols.update(subjectivity_columns(writer, kind_counts=writer_counts))
         self._struct_names = list(cols)
         return np.column_stack(list(cols.values()))
 
@@ -282,6 +304,8 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         frame = self._check(X)
         texts = frame["text"].tolist()
         blocks = []
+        writer: list[str] | None = None
+        lw = lq = None
         if self.use_words:
             blocks.append(self.word_vectorizer_.transform(texts))
             if self.char_ngrams:
@@ -297,13 +321,21 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
             writer, quoted = self._voices(texts, frame["in_quote"].to_numpy(dtype=float))
             lw = matcher.kind_counts(writer)
             lq = matcher.kind_counts(quoted)
+        # the structure block reads the raw writer-voice counts, so it is built before the
+        # lexicon block is log-scaled in place (the block order below is unchanged)
+        struct = (
+            sp.csr_matrix(self._structure(frame, writer=writer, writer_counts=lw))
+            if self.use_structure
+            else None
+        )
+        if lw is not None and lq is not None:
             # scaling a block up weakens the L2 penalty on it: a prior that the team's
             # lexicons carry across house styles better than n-grams do
             lw.data = np.log1p(lw.data) * self.lexicon_scale
             lq.data = np.log1p(lq.data) * self.lexicon_scale
             blocks += [lw, lq]
-        if self.use_structure:
-            blocks.append(sp.csr_matrix(self._structure(frame)))
+        if struct is not None:
+            blocks.append(struct)
         if not blocks:
             return sp.csr_matrix((len(texts), 0))
         return sp.hstack(blocks, format="csr")

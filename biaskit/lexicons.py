@@ -146,10 +146,16 @@ class LexiconMatcher:
         # for each first word of an entry, the longest entry it starts: the analyzer builds
         # only n-grams that can be in the vocabulary instead of every 1..max_n-gram
         starts: dict[str, int] = {}
+        # every multi-word prefix of an entry ("according", "according to" of "according to
+        # sources"): a candidate n-gram is extended only while it is still such a prefix
+        prefixes: set[str] = set()
         for key in self.vocabulary:
             toks = key.split(" ")
             starts[toks[0]] = max(starts.get(toks[0], 1), len(toks))
+            for k in range(2, len(toks) + 1):
+                prefixes.add(" ".join(toks[:k]))
         self._starts = starts
+        self._prefixes = frozenset(prefixes)
         self.max_n = max_n
         self.vectorizer = CountVectorizer(
             vocabulary=self.vocabulary,
@@ -161,6 +167,7 @@ class LexiconMatcher:
     def _candidate_ngrams(self, text: str) -> list[str]:
         toks = _TOKEN_RE.findall(_preprocess(text))
         starts = self._starts
+        prefixes = self._prefixes
         out = []
         n_tok = len(toks)
         for i, tok in enumerate(toks):
@@ -168,8 +175,14 @@ class LexiconMatcher:
             if n is None:
                 continue
             out.append(tok)
-            for k in range(2, min(n, n_tok - i) + 1):
-                out.append(" ".join(toks[i : i + k]))
+            # the vectoriser drops n-grams outside its vocabulary, and an entry's n-gram can
+            # only follow its own prefixes: stop at the first n-gram that starts no entry
+            gram = tok
+            for j in range(i + 1, min(i + n, n_tok)):
+                gram = f"{gram} {toks[j]}"
+                if gram not in prefixes:
+                    break
+                out.append(gram)
         return out
 
     def term_counts(self, texts: list[str]) -> sp.csr_matrix:
@@ -185,43 +198,51 @@ class LexiconMatcher:
 
         Longer phrases win over the words inside them.
         """
-        tokens = [
-            (m.start(), m.end(), m.group().lower().replace("’", "'"))
-            for m in _TOKEN_RE.finditer(text)
-        ]
-        found = []
-        i = 0
+        ms = list(_TOKEN_RE.finditer(text))
+        if "\u0130" in text or "\u03a3" in text:
+            # lowercase token by token, as the keys were made: "İ" lowercases to two
+            # characters (offsets into a lowercased sentence would shift) and "Σ" to "σ" or
+            # final "ς" depending on the letters around it, which may lie outside the token
+            words = [m.group().lower().replace("’", "'") for m in ms]
+        else:
+            # every other character lowercases to exactly one, whatever its neighbours, so
+            # slicing the sentence lowercased once gives the same words
+            low = _preprocess(text)
+            words = [low[m.start() : m.end()] for m in ms]
+        found: list[dict[str, object]] = []
         starts = self._starts
+        prefixes = self._prefixes
         entries = self.entries
-        words = [t[2] for t in tokens]
         n_tok = len(words)
-        while i < n_tok:
-            longest = starts.get(words[i])
-            if longest is None:
-                i += 1
-                continue
-            hit = None
-            for n in range(min(longest, n_tok - i), 0, -1):
-                key = " ".join(words[i : i + n]) if n > 1 else words[i]
-                if key in entries:
-                    hit = (n, key)
+        nxt = 0
+        for i in [i for i, w in enumerate(words) if w in starts]:
+            if i < nxt:
+                continue  # inside the previous match
+            # the longest entry starting here: extend while the n-gram still starts an entry
+            gram = words[i]
+            n = 1 if gram in entries else 0
+            for j in range(i + 1, min(i + starts[gram], n_tok)):
+                gram = f"{gram} {words[j]}"
+                if gram not in prefixes:
                     break
-            if hit is None:
-                i += 1
+                if gram in entries:
+                    n = j - i + 1
+            if n == 0:
                 continue
-            n, key = hit
-            for e in self.entries[key]:
+            key = " ".join(words[i : i + n])
+            s, e = ms[i].start(), ms[i + n - 1].end()
+            for en in entries[key]:
                 found.append(
                     {
-                        "lexicon": e.lexicon,
-                        "kind": e.kind,
-                        "weight": e.weight,
-                        "term": text[tokens[i][0] : tokens[i + n - 1][1]],
-                        "start": offset + tokens[i][0],
-                        "end": offset + tokens[i + n - 1][1],
+                        "lexicon": en.lexicon,
+                        "kind": en.kind,
+                        "weight": en.weight,
+                        "term": text[s:e],
+                        "start": offset + s,
+                        "end": offset + e,
                     }
                 )
-            i += n
+            nxt = i + n
         return found
 
 

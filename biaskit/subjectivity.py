@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from biaskit.lexicons import default_matcher
 
@@ -42,18 +43,19 @@ _SECOND_PERSON = re.compile(
     r"\b(?:you|your|yours|yourself|yourselves|you['’](?:re|ve|d|ll))\b", re.IGNORECASE
 )
 # prescriptive modals; "has to"/"have to" are left out (schedules, "has to do with")
+# should, shouldn't, must, mustn't, ought, need(s) to, had better
 _DEONTIC = re.compile(
-    r"\b(?:should|shouldn['’]t|must|mustn['’]t|ought|needs? to|had better)\b", re.IGNORECASE
+    r"\b(?:should(?:n['’]t)?|must(?:n['’]t)?|ought|needs? to|had better)\b", re.IGNORECASE
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_CAPITALISED = re.compile(r"[A-Z]")
 #: framing kinds whose lexicon hits count as evaluative words (promo is boilerplate, not view)
 _EVALUATIVE_LEXICONS = ("loaded_terms", "opinion_terms", "speculation_cues")
 
 
 def _first_person(text: str) -> float:
     # "US" (the country) is not the pronoun; the regex is case-insensitive, so mask it first
-    return float(bool(_FIRST_PERSON.search(_US_CAPS.sub("", text))))
+    # (a text without "US" has nothing to mask: skip building the masked copy)
+    return float(bool(_FIRST_PERSON.search(_US_CAPS.sub("", text) if "US" in text else text)))
 
 
 def _name_share(text: str) -> float:
@@ -61,19 +63,29 @@ def _name_share(text: str) -> float:
     words = _WORD.findall(text)[1:]
     if not words:
         return 0.0
-    return sum(1 for w in words if _CAPITALISED.match(w)) / len(words)
+    # a capital A-Z first (ASCII only, as the former ``[A-Z]`` match), compared directly
+    return sum(1 for w in words if "A" <= w[0] <= "Z") / len(words)
 
 
-def _evaluative_density(writer: Sequence[str]) -> np.ndarray:
-    """Weighted framing-lexicon hits per word, capped at 1 (0.25 ≈ one strong cue in 4 words)."""
+def _evaluative_density(
+    writer: Sequence[str], kind_counts: sp.csr_matrix | None = None
+) -> np.ndarray:
+    """Weighted framing-lexicon hits per word, capped at 1 (0.25 ≈ one strong cue in 4 words).
+
+    ``kind_counts`` is the default matcher's ``kind_counts(writer)`` when the caller has it.
+    """
     matcher = default_matcher()
     cols = [j for j, k in enumerate(matcher.kind_names) if k.split(":")[0] in _EVALUATIVE_LEXICONS]
-    weighted = np.asarray(matcher.kind_counts(list(writer))[:, cols].sum(axis=1)).ravel()
+    if kind_counts is None:
+        kind_counts = matcher.kind_counts(list(writer))
+    weighted = np.asarray(kind_counts[:, cols].sum(axis=1)).ravel()
     n_words = np.array([len(_WORD.findall(t)) for t in writer], dtype=float)
     return np.minimum(np.divide(weighted, np.maximum(n_words, 1.0)) * 4, 1.0)
 
 
-def subjectivity_columns(writer: Sequence[str]) -> dict[str, np.ndarray]:
+def subjectivity_columns(
+    writer: Sequence[str], *, kind_counts: sp.csr_matrix | None = None
+) -> dict[str, np.ndarray]:
     """Subjectivity cues of each sentence's writer-voice text.
 
     Parameters
@@ -81,6 +93,9 @@ def subjectivity_columns(writer: Sequence[str]) -> dict[str, np.ndarray]:
     writer : sequence of str
         Writer-voice text of each sentence: the sentence with quotations removed (empty for a
         fully quoted sentence), as :meth:`SentenceFeaturizer._voices` returns it.
+    kind_counts : scipy.sparse.csr_matrix, optional
+        ``default_matcher().kind_counts(writer)`` (raw, not log-scaled) when the caller has
+        already computed it (the featurizer does, for its ``lex`` block); computed otherwise.
 
     Returns
     -------
@@ -109,7 +124,7 @@ def subjectivity_columns(writer: Sequence[str]) -> dict[str, np.ndarray]:
         ),
         "wv_question": np.array([float("?" in t) for t in writer], dtype=float),
         "wv_exclamation": np.array([float("!" in t) for t in writer], dtype=float),
-        "wv_evaluative_density": _evaluative_density(writer)
+        "wv_evaluative_density": _evaluative_density(writer, kind_counts)
         if writer
         else np.zeros(0, dtype=float),
         "wv_name_share": np.array([_name_share(t) for t in writer], dtype=float),
