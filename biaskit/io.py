@@ -24,8 +24,9 @@ have) raise :class:`~biaskit.errors.InputError` at once. What one problem costs:
 
 - JSONL: one line for broken JSON, an undecodable line or a raw NUL byte (the whole file only
   when it is binary from its first line, e.g. an image or a UTF-16 file read as UTF-8);
-- CSV/TSV: one row for a malformed row or a quoted field that never closes (the lines after
-  it are read again); the whole file for bytes that do not decode (checked up front);
+- CSV/TSV: one row for a malformed row, a quoted field that never closes (the lines after
+  it are read again) or bytes that do not decode (a row in another encoding); the whole
+  file only for a header that does not decode or a NUL byte in its first 8 KB (binary);
 - a truncated gzip file or a read that fails part-way: the complete lines before it are read,
   the rest is one error naming the line where the data ends;
 - a file that is not a regular file (FIFO, socket, device), a broken link or an unreadable
@@ -361,7 +362,9 @@ def check_sources(
                     head = raw.read(_BLOCK)
             except (OSError, EOFError, zlib.error):
                 continue
-            # only the header row matters; the reader reports undecodable bytes per file
+            if b"\x00" in head[:_SNIFF] and not codec.startswith(("utf-16", "utf-32")):
+                continue  # binary: the reader makes it one error record for this file
+            # only the header row matters; the reader reports undecodable bytes per row
             text = head.decode(codec, errors="replace")
             if not text.strip():
                 continue
@@ -716,6 +719,30 @@ def _check_decodable(src: Source, codec: str) -> None:
         raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
 
 
+def _check_not_binary(src: Source, codec: str) -> None:
+    """Refuse a text table whose first 8 KB hold a NUL byte (an image, archive, wrong codec).
+
+    Raises
+    ------
+    _FileError
+        ``binary file (NUL byte at offset N)``, or ``cannot read (gzip) file``.
+
+    """
+    if codec.startswith(("utf-16", "utf-32")):
+        return  # NUL bytes are part of every character
+    try:
+        with _open_binary(src) as fh:
+            head = fh.read(_SNIFF)
+    except (EOFError, zlib.error):
+        return  # truncated gzip within its first 8 KB: the reader reports where it ends
+    except OSError as exc:
+        kind = "gzip file" if src.gzip else "file"
+        raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise _FileError(f"binary file (NUL byte at offset {nul}); expected {_shown(codec)} text")
+
+
 def _check_not_binary_jsonl(src: Source, codec: str) -> None:
     """Refuse a JSONL file that is binary from its start (an image, an archive, a wrong codec).
 
@@ -771,12 +798,16 @@ def _read_source(src: Source, columns: ColumnMap, codec: str, defer_html: bool) 
             _check_not_binary_jsonl(src, codec)
         yield from _read_jsonl(src, columns, codec)
         return
+    if src.format in ("csv", "tsv"):
+        # decoded row by row (an undecodable row costs that row); only binary files are
+        # refused as a whole
+        if src.path != STDIN:
+            _check_not_binary(src, codec)
+        yield from _read_csv(src, columns, codec)
+        return
     if src.path != STDIN:
         _check_decodable(src, codec)
-    if src.format in ("csv", "tsv"):
-        yield from _read_csv(src, columns, codec)
-    else:
-        yield _read_file_document(src, codec, defer_html)
+    yield _read_file_document(src, codec, defer_html)
 
 
 def _as_text(value: Any) -> str | None:
@@ -1012,7 +1043,11 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
     # articles easily exceed the csv module's default 128 kB field limit
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     delimiter = "\t" if src.format == "tsv" else ","
-    with _open_binary(src) as raw, _io.TextIOWrapper(raw, encoding=codec, newline="") as fh:
+    # Undecodable bytes are decoded as escapes (U+DC80..U+DCFF, which strict decoding never
+    # produces) so that a row in another encoding costs that row, not the whole file.
+    with _open_binary(src) as raw, _io.TextIOWrapper(
+        raw, encoding=codec, errors="surrogateescape", newline=""
+    ) as fh:
         rows = _csv_rows(fh, delimiter)
         last = 0
         try:
@@ -1022,6 +1057,9 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
                 return
             if header is None:
                 raise _FileError(f"malformed CSV header ({problem})", 1)
+            bad = _undecodable(header, codec)
+            if bad:
+                raise _FileError(f"cannot decode the header {bad}", 1)
             names = [h.strip() for h in header]
             width = len(names)
             for last, row, problem in rows:
@@ -1030,6 +1068,10 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
                     continue
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue  # blank line
+                bad = _undecodable(row, codec, names)
+                if bad:
+                    yield error_record(src.path, last, None, f"cannot decode {bad}")
+                    continue
                 if len(row) > width:
                     yield error_record(
                         src.path,
@@ -1045,6 +1087,22 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
                 yield _from_fields(fields, columns, src, last)
         except (OSError, EOFError, zlib.error) as exc:
             raise _FileError(_cut_reason(src, exc, last, "row"), last + 1) from exc
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _undecodable(fields: list[str], codec: str, names: list[str] | None = None) -> str | None:
+    """Why a CSV row read with ``surrogateescape`` did not decode, or None if it did."""
+    for i, value in enumerate(fields):
+        m = _ESCAPED.search(value)
+        if m:
+            where = f" in field {names[i]!r}" if names and i < len(names) else ""
+            return (
+                f"as {_shown(codec)} (byte 0x{ord(m.group()) - 0xDC00:02x}{where}); pass "
+                "encoding= (CLI: --encoding) with the file's encoding, e.g. 'latin-1'"
+            )
+    return None
 
 
 def _read_parquet(src: Source, columns: ColumnMap) -> Iterator[Record]:

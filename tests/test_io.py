@@ -243,15 +243,48 @@ def test_tsv():
     assert docs[0]["text"] == "The merger was approved on Monday. Shares rose 4%."
 
 
-def test_latin1_is_a_clear_per_file_error_and_encoding_fixes_it():
+def test_latin1_row_is_a_clear_error_and_encoding_fixes_it():
     path = FIX / "latin1.csv"
     [err] = read(path)
-    assert err["source"] == str(path)
-    assert err["line"] == 2
-    assert "cannot decode as utf-8 at byte 41" in err["reason"]
-    assert "encoding=" in err["reason"]
+    assert err == {
+        "source": str(path), "line": 2, "doc_id": None,
+        "reason": "cannot decode as utf-8 (byte 0xe9 in field 'text'); pass encoding= "
+                  "(CLI: --encoding) with the file's encoding, e.g. 'latin-1'",
+    }
     [doc] = read(path, encoding="latin-1")
     assert doc["text"] == "Le café est fermé. The owner said so."
+
+
+def test_csv_rows_in_another_encoding_cost_only_those_rows(tmp_path):
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(
+        "doc_id,text\nc-1,Café prices rose.\n".encode()
+        + b"c-2,\x93Smart quotes\x94 from Windows.\n"
+        + "c-3,\"A quoted, multi-line\nfield é.\"\nc-4,Fine.\n".encode()
+    )
+    records = read(p)
+    assert [(r.get("doc_id"), r["line"]) for r in records] == [
+        ("c-1", 2), (None, 3), ("c-3", 4), ("c-4", 6)
+    ]
+    assert records[1]["reason"].startswith("cannot decode as utf-8 (byte 0x93 in field 'text')")
+    assert records[2]["text"] == "A quoted, multi-line\nfield é."
+
+
+def test_csv_header_that_does_not_decode_costs_the_file(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_bytes(b"doc_id,text,r\xe9sum\xe9\n1,Some text.,x\n")
+    [err] = read(p)
+    assert err["line"] == 1
+    assert err["reason"].startswith("cannot decode the header as utf-8 (byte 0xe9")
+
+
+def test_utf16_csv_read_as_utf8_is_binary(tmp_path):
+    p = tmp_path / "u16.csv"
+    p.write_text("doc_id,text\nu,Café opened.\n", encoding="utf-16")
+    [err] = read(p)
+    assert err["reason"].startswith("binary file (NUL byte at offset")
+    [doc] = read(p, encoding="utf-16")
+    assert doc["text"] == "Café opened."
 
 
 def test_unknown_encoding():

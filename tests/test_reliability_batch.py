@@ -150,16 +150,17 @@ def test_a_raw_nul_byte_early_in_jsonl_costs_one_line(tmp_path):
                    "reason": "invalid JSON (Invalid control character, column 34)"}
 
 
-def test_mixed_encodings_in_csv_name_file_and_line(tmp_path):
-    """A CSV is decoded as a stream: a cp1252 row makes the file an error (named with its
-    line and the --encoding hint) and the other inputs are scored (documented limit)."""
+def test_mixed_encodings_in_csv_cost_one_row(tmp_path):
+    """A cp1252 row in a UTF-8 CSV is one error (named with its line, the byte and the
+    --encoding hint); the rows around it and the other inputs are scored."""
     out = tmp_path / "out"
     result = run([FIX / "mixed_encoding.csv", FIX / "quoted.csv"], out)
     assert_closes(result, out)
-    err = next(e for e in ledger(out) if e["source"].endswith("mixed_encoding.csv"))
+    [err] = [e for e in ledger(out) if e["source"].endswith("mixed_encoding.csv")]
     assert err["line"] == 3
-    assert "cannot decode as utf-8 at byte 39" in err["reason"] and "--encoding" in err["reason"]
-    assert {"q-1", "q-2", "q-3", "q-5"} <= set(articles(out)["doc_id"])
+    assert err["reason"].startswith("cannot decode as utf-8 (byte 0x93 in field 'text')")
+    assert "--encoding" in err["reason"]
+    assert {"c-1", "c-3", "q-1", "q-2", "q-3", "q-5"} <= set(articles(out)["doc_id"])
 
 
 def test_mixed_encodings_in_jsonl_cost_one_line(tmp_path):
@@ -473,7 +474,7 @@ def test_every_readable_problem_at_once_with_the_real_model(tmp_path):
     out = tmp_path / "out"
     result = score([str(i) for i in inputs], out, jobs=1, quiet=True, chunk_size=3)
     assert_closes(result, out)
-    assert (result.rows_read, result.articles_scored, result.errors) == (27, 20, 7)
+    assert (result.rows_read, result.articles_scored, result.errors) == (29, 22, 7)
     sources = Counter(Path(e["source"]).name for e in ledger(out))
     assert sources == {"quoted.csv": 1, "mixed_encoding.csv": 1, "binary.txt": 1,
                        "empty.txt": 1, "unterminated.csv": 1, "nul_early.jsonl": 1,
