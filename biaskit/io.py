@@ -719,6 +719,31 @@ def _check_decodable(src: Source, codec: str) -> None:
         raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
 
 
+def _sniff_nul(src: Source, codec: str) -> tuple[bytes, int]:
+    """The first 8 KB of ``src`` and the offset of its first NUL byte (-1: none, or moot).
+
+    NUL bytes are part of every UTF-16/32 character, and a gzip stream cut within its
+    first 8 KB is left to the reader (it reports where the data ends): both give -1.
+
+    Raises
+    ------
+    _FileError
+        ``cannot read (gzip) file`` when not even the start of the file can be read.
+
+    """
+    if codec.startswith(("utf-16", "utf-32")):
+        return b"", -1
+    try:
+        with _open_binary(src) as fh:
+            head = fh.read(_SNIFF)
+    except (EOFError, zlib.error):
+        return b"", -1
+    except OSError as exc:
+        kind = "gzip file" if src.gzip else "file"
+        raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
+    return head, head.find(b"\x00")
+
+
 def _check_not_binary(src: Source, codec: str) -> None:
     """Refuse a text table whose first 8 KB hold a NUL byte (an image, archive, wrong codec).
 
@@ -728,17 +753,7 @@ def _check_not_binary(src: Source, codec: str) -> None:
         ``binary file (NUL byte at offset N)``, or ``cannot read (gzip) file``.
 
     """
-    if codec.startswith(("utf-16", "utf-32")):
-        return  # NUL bytes are part of every character
-    try:
-        with _open_binary(src) as fh:
-            head = fh.read(_SNIFF)
-    except (EOFError, zlib.error):
-        return  # truncated gzip within its first 8 KB: the reader reports where it ends
-    except OSError as exc:
-        kind = "gzip file" if src.gzip else "file"
-        raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
-    nul = head.find(b"\x00")
+    _, nul = _sniff_nul(src, codec)
     if nul >= 0:
         raise _FileError(f"binary file (NUL byte at offset {nul}); expected {_shown(codec)} text")
 
@@ -757,17 +772,7 @@ def _check_not_binary_jsonl(src: Source, codec: str) -> None:
         the start of the file can be read.
 
     """
-    if codec.startswith(("utf-16", "utf-32")):
-        return  # NUL bytes are part of every character
-    try:
-        with _open_binary(src) as fh:
-            head = fh.read(_SNIFF)
-    except (EOFError, zlib.error):
-        return  # truncated gzip within its first 8 KB: the reader reports where it ends
-    except OSError as exc:
-        kind = "gzip file" if src.gzip else "file"
-        raise _FileError(f"cannot read {kind} ({type(exc).__name__}: {exc})") from exc
-    nul = head.find(b"\x00")
+    head, nul = _sniff_nul(src, codec)
     if nul < 0:
         return
     # the first line with content (a BOM and leading blank lines are fine)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -205,23 +206,47 @@ class SentenceTagger(ClassifierMixin, BaseEstimator):
             raise ValueError("tune_thresholds applies to multi-label taggers")
         proba = self.predict_proba(X)
         Y = np.asarray(Y)
-        grid = np.round(np.arange(min_threshold, 0.951, 0.025), 3)
         best = np.full(Y.shape[1], 0.5)
         for j in range(Y.shape[1]):
             if Y[:, j].sum() == 0:
                 continue
-            f1s = []
-            for t in grid:
-                pred = proba[:, j] >= t
-                tp = np.sum(pred & (Y[:, j] == 1))
-                denom = pred.sum() + Y[:, j].sum()
-                f1s.append(2 * tp / denom if denom else 0.0)
-            f1s = np.array(f1s)
-            # among near-best thresholds take the one closest to 0.5 (stabler than the argmax)
-            ok = np.flatnonzero(f1s >= f1s.max() - 0.005)
-            best[j] = grid[ok[np.argmin(np.abs(grid[ok] - 0.5))]]
+            col = proba[:, j]
+            best[j] = best_threshold(lambda t, col=col: col >= t, Y[:, j], min_threshold)
         self.thresholds_ = best
         return best
+
+
+def best_threshold(
+    decide: Callable[[float], np.ndarray], y: np.ndarray, min_threshold: float = 0.05
+) -> float:
+    """The threshold on a 0.025 grid that maximises F1 of ``decide(t)`` against ``y``.
+
+    Among thresholds within 0.005 of the best F1 the one closest to 0.5 is taken: on a flat
+    F1 curve that is stabler than the argmax.
+
+    Parameters
+    ----------
+    decide : callable
+        Threshold -> boolean predictions, one per row of ``y``.
+    y : numpy.ndarray
+        Gold 0/1 labels.
+    min_threshold : float
+        Lowest threshold tried (the grid ends at 0.95).
+
+    Returns
+    -------
+    float
+    """
+    grid = np.round(np.arange(min_threshold, 0.951, 0.025), 3)
+    gold = np.asarray(y) == 1
+    f1s = []
+    for t in grid:
+        pred = np.asarray(decide(float(t)), dtype=bool)
+        denom = pred.sum() + gold.sum()
+        f1s.append(2 * np.sum(pred & gold) / denom if denom else 0.0)
+    f1 = np.array(f1s)
+    ok = np.flatnonzero(f1 >= f1.max() - 0.005)
+    return float(grid[ok[np.argmin(np.abs(grid[ok] - 0.5))]])
 
 
 def make_model(

@@ -22,7 +22,7 @@ import pandas as pd
 
 from biaskit import __version__
 from biaskit.errors import InputError
-from biaskit.model import LABELS, make_model
+from biaskit.model import LABELS, best_threshold, make_model
 
 logger = logging.getLogger(__name__)
 
@@ -204,24 +204,19 @@ def tune_main_thresholds(
     """
     thr = np.asarray(thresholds, dtype=float).copy()
     Y = np.asarray(Y)
-    grid = np.round(np.arange(min_threshold, 0.951, 0.025), 3)
     for tag in ("attribution", "framing"):
         if tag not in labels:
             continue
         j = list(labels).index(tag)
         if Y[:, j].sum() == 0:
             continue
-        f1s = []
-        for t in grid:
+
+        def decide(t: float, j: int = j) -> np.ndarray:
             trial = thr.copy()
             trial[j] = t
-            pred = main_tag_consistency(proba, trial, labels)[:, j] == 1
-            tp = np.sum(pred & (Y[:, j] == 1))
-            denom = pred.sum() + Y[:, j].sum()
-            f1s.append(2 * tp / denom if denom else 0.0)
-        f1 = np.array(f1s)
-        ok = np.flatnonzero(f1 >= f1.max() - 0.005)
-        thr[j] = grid[ok[np.argmin(np.abs(grid[ok] - 0.5))]]
+            return main_tag_consistency(proba, trial, labels)[:, j] == 1
+
+        thr[j] = best_threshold(decide, Y[:, j], min_threshold)
     return thr
 
 
