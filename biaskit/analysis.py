@@ -40,6 +40,11 @@ from biaskit.segment import _as_documents, segment_frame
 
 logger = logging.getLogger(__name__)
 
+# the attribution span columns of the sentence table: "source" ... "content_end"
+_SPAN_COLUMNS = SENTENCE_COLUMNS[
+    SENTENCE_COLUMNS.index("source") : SENTENCE_COLUMNS.index("content_end") + 1
+]
+
 FEATURE_COLUMNS = ("text", "in_quote", "is_headline", "sent_id", "paragraph")
 _FRAMING_LEXICONS = {
     "loaded_terms": "loaded_language",
@@ -294,21 +299,7 @@ def analyze(
     ]
 
     # --- spans of the sentence's main attribution, and all of its attributions
-    span_cols: dict[str, list[Any]] = {
-        k: [None] * n
-        for k in (
-            "source",
-            "source_type",
-            "source_start",
-            "source_end",
-            "source_entity",
-            "cue",
-            "cue_start",
-            "cue_end",
-            "content_start",
-            "content_end",
-        )
-    }
+    span_cols: dict[str, list[Any]] = {k: [None] * n for k in _SPAN_COLUMNS}
     att_records: list[list[dict[str, Any]]] = [[] for _ in range(n)]
     for i in np.flatnonzero(is_att).tolist():
         atts = att_spans[i]

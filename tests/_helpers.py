@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 #: the fake scorers (``fakescorer.py``) that spawned workers import too
 BATCH_FIX = Path(__file__).parent / "fixtures" / "batch"
@@ -88,3 +89,26 @@ def reap(pids: list[int], grace: float = 3.0) -> list[int]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(p, signal.SIGKILL)
     return left
+
+
+def interrupt_after_parts(
+    src: Path, out: Path, sig: int, *, parts: int = 2, **kwargs: Any
+) -> tuple[str, set[int]]:
+    """Start ``biaskit score`` (see :func:`start_score`), send ``sig`` once ``parts`` parts
+    are complete, and wait for it to exit. Returns its stderr and every worker pid seen."""
+    proc = start_score(src, out, **kwargs)
+    workers: set[int] = set()
+    try:
+        def started() -> bool:
+            workers.update(children(proc.pid))
+            return (out / "parts").exists() and complete_parts(out) >= parts or (
+                proc.poll() is not None)
+
+        wait_for(started)
+        proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+    return stderr, workers
+

@@ -30,7 +30,13 @@ FIX = Path(__file__).parent / "fixtures" / "batch"
 if str(FIX) not in sys.path:
     sys.path.insert(0, str(FIX))
 import fakescorer  # noqa: E402
-from _helpers import children, complete_parts, reap, start_score, wait_for  # noqa: E402
+from _helpers import (  # noqa: E402
+    complete_parts,
+    interrupt_after_parts,
+    reap,
+    start_score,
+    wait_for,
+)
 
 FIXTURE_INPUTS = [
     "docs.jsonl", "bom.jsonl", "empty.jsonl", "docs.csv", "docs.tsv", "latin1.csv", "site",
@@ -419,20 +425,8 @@ def test_ctrl_c_raises_interrupted_run_and_resume_finishes(tmp_path):
 def test_sigint_with_worker_processes_exits_cleanly(tmp_path):
     src = synthetic_jsonl(tmp_path / "in.jsonl", 1000, seed=5)
     out = tmp_path / "out"
-    proc = start_score(src, out, delay=0.3, chunk_size=20, jobs=2)
-    workers: set[int] = set()
-    try:
-        def started() -> bool:
-            workers.update(children(proc.pid))
-            return (out / "parts").exists() and complete_parts(out) >= 2 or (
-                proc.poll() is not None)
-
-        wait_for(started)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=20)
-    finally:
-        proc.kill()
-        proc.wait()
+    stderr, workers = interrupt_after_parts(src, out, signal.SIGINT, delay=0.3, chunk_size=20,
+                                            jobs=2)
     assert "InterruptedRun" in stderr and "resume=True" in stderr
     assert not (out / ".lock").exists()
     assert complete_parts(out) >= 2
@@ -478,20 +472,8 @@ def test_sigterm_stops_a_run_like_ctrl_c(tmp_path):
     lock released, the complete parts kept, no worker left; resume finishes the run."""
     src = synthetic_jsonl(tmp_path / "in.jsonl", 600, seed=6)
     out = tmp_path / "out"
-    proc = start_score(src, out, delay=0.3, chunk_size=20, jobs=2)
-    workers: set[int] = set()
-    try:
-        def started() -> bool:
-            workers.update(children(proc.pid))
-            return (out / "parts").exists() and complete_parts(out) >= 2 or (
-                proc.poll() is not None)
-
-        wait_for(started)
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=20)
-    finally:
-        proc.kill()
-        proc.wait()
+    stderr, workers = interrupt_after_parts(src, out, signal.SIGTERM, delay=0.3, chunk_size=20,
+                                            jobs=2)
     assert "InterruptedRun: stopped by SIGTERM; the complete parts are kept" in stderr, stderr
     assert "--resume" in stderr
     assert not (out / ".lock").exists()
