@@ -281,6 +281,13 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
                     max_features=self.max_features,
                     dtype=np.float64,
                 ).fit(texts)
+        for name in ("word_vectorizer_", "char_vectorizer_"):
+            vec = getattr(self, name, None)
+            if vec is not None:
+                # CountVectorizer leaves numpy ints here; plain ints let skops store the
+                # vocabulary as one JSON object instead of one array file per term (the
+                # model file is 2.5x smaller and loads 2.5x faster)
+                vec.vocabulary_ = {term: int(j) for term, j in vec.vocabulary_.items()}
         self.subjectivity_ = True
         self._structure(frame.head(1))
         names: list[str] = []
