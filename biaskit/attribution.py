@@ -864,7 +864,7 @@ def _extract_sentence(
         else:
             continue
         stext = doc[src[0] : src[1]] if src else ""
-        if lead and re.fullmatch(r"[a-z]+(?<!s)", stext):
+        if lead and re.fullmatch(r"[a-z]+(?<!s)", re.split(r"[,;]", stext, maxsplit=1)[0].strip()):
             continue  # "according to need", "according to plan": an idiom, not a source
         content = None
         if src is not None:
@@ -959,19 +959,24 @@ def _extract_sentence(
     if is_first or (not atts and not speech):
         m = re.match(r"^([A-Z][^:“\"‘]{1,50}):\s+(\S.*)$", text)
         label = m.group(1) if m else ""
+        # "Senator on leaked tape: …" — the source is the part before "on/about/to"
+        head = re.split(r"\s(?:on|about|to|at|in|after)\s", label, maxsplit=1)[0]
+        head_end = s + (m.start(1) + len(head) if m else 0)
         if (
             m
             and is_first
             and not atts
-            and not any(c["end"] <= s + m.end(1) for c in speech)  # "X told Y: “…”"
+            # "X told Y: “…”" is the speech rule's; a verb after the head ("on leaked
+            # tape") is not the cue
+            and not any(c["end"] <= head_end for c in speech)
+            # "Minister: prices will soar, he says": the speech rule takes "he says"
+            and not any(c["start"] > s + m.end(1) and c["weight"] >= 0.8 for c in speech)
             and label.lower() not in _NOT_SPEAKERS
             and not label.isupper()  # kickers: "EXCLUSIVE:", "STORM FURY:"
             and not label[-1:].isdigit()
             and len(label.split()) <= 6
         ):
-            # "Senator on leaked tape: …" — the source is the part before "on/about/to"
-            head = re.split(r"\s(?:on|about|to|at|in|after)\s", label, maxsplit=1)[0]
-            src = (s + m.start(1), s + m.start(1) + len(head))
+            src = (s + m.start(1), head_end)
             rest = s + m.start(2)
             q = next(((qs, qe) for qs, qe in qparts if 0 <= qs - rest <= 1), None)
             if q is not None:

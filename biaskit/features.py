@@ -48,7 +48,8 @@ _MONTH_DAY = re.compile(
     re.IGNORECASE,
 )
 # i, we, our, ours, us, my, me
-_FIRST_PERSON = re.compile(r"\b(?:i|we|ours?|us|m[ey])\b", re.IGNORECASE)
+# "I" only as a capital (not "i.e."), "us" not as "US" (the country)
+_FIRST_PERSON = re.compile(r"(?-i:\bI\b|\b[Uu]s\b)|\b(?:we|ours?|m[ey])\b", re.IGNORECASE)
 # you, your, yours
 _SECOND_PERSON = re.compile(r"\byou(?:rs?)?\b", re.IGNORECASE)
 _HEADLINE_COLON = re.compile(r"^[^:“\"]{2,40}:\s")

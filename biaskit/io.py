@@ -27,6 +27,8 @@ have) raise :class:`~biaskit.errors.InputError` at once. What one problem costs:
 - CSV/TSV: one row for a malformed row, a quoted field that never closes (the lines after
   it are read again) or bytes that do not decode (a row in another encoding); the whole
   file only for a header that does not decode or a NUL byte in its first 8 KB (binary);
+  with ``encoding="utf-16"``/``"utf-32"`` an undecodable unit ends the file there (the
+  rows before it are kept, one error names where);
 - a truncated gzip file or a read that fails part-way: the complete lines before it are read,
   the rest is one error naming the line where the data ends;
 - a file that is not a regular file (FIFO, socket, device), a broken link or an unreadable
@@ -1090,7 +1092,9 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
                 for name in names[len(row) :]:
                     fields[name] = None  # short row: the missing fields are null
                 yield _from_fields(fields, columns, src, last)
-        except (OSError, EOFError, zlib.error) as exc:
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+            # UnicodeDecodeError: UTF-16/32 decoders do not support surrogateescape, so an
+            # undecodable unit there ends the file (the rows before it are kept)
             raise _FileError(_cut_reason(src, exc, last, "row"), last + 1) from exc
 
 

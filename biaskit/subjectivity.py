@@ -32,10 +32,10 @@ SUBJECTIVITY_FEATURES: tuple[str, ...] = (
     "wv_name_share",
 )
 
-# "I" only as a capital (not "i." in lists), "us" only in lower case (not "US")
+# "I" only as a capital (not "i.e." or "(i)" in lists), "us" not as "US" (masked below)
 _FIRST_PERSON = re.compile(
-    r"\bI\b|\b(?:I['’](?:m|ve|d|ll)|me|my|mine|myself|we|we['’](?:re|ve|d|ll)|our|ours|"
-    r"ourselves)\b|\bus\b|\bUs\b",
+    r"(?-i:\bI\b|\bI['’](?:m|ve|d|ll)\b)|\b(?:me|my|mine|myself|we|we['’](?:re|ve|d|ll)|our|"
+    r"ours|ourselves|us)\b",
     re.IGNORECASE,
 )
 _US_CAPS = re.compile(r"\bUS\b")

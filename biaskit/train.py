@@ -195,7 +195,20 @@ def tune_main_thresholds(
     (:func:`main_tag_consistency`), and the framing threshold also gates its kinds. Tuning
     the main tags on that combined decision (kind thresholds fixed) keeps the threshold
     from drifting where the label's own F1 is flat. Same grid and tie rule as
-    ``tune_thresholds``: among thresholds within 0.005 of the best F1, the one closest to 0.5.
+    ``tune_thresholds`` (:func:`biaskit.model.best_threshold`).
+
+    Parameters
+    ----------
+    proba : numpy.ndarray
+        Predicted probabilities, one column per label, on the tuning data (``dev``).
+    Y : numpy.ndarray
+        Gold 0/1 labels, same shape.
+    thresholds : numpy.ndarray
+        Current thresholds per label (the kinds' stay fixed).
+    labels : sequence of str
+        Label name of each column.
+    min_threshold : float
+        Lowest threshold tried.
 
     Returns
     -------

@@ -121,6 +121,22 @@ HARD_CASES = [
         "She",
         "said",
     ),
+    (
+        "headline-colon-topic",  # the verb after "on" is part of the topic, not the cue
+        "Senator on leaked tape: prices will soar",
+        0,
+        {"reported_speech"},
+        "Senator",
+        ":",
+    ),
+    (
+        "headline-colon-then-speaker",  # the speaker is the source, not the label
+        "Minister: prices will “soar”, he says.",
+        0,
+        {"reported_speech", "direct_quote"},
+        "he",
+        "says",
+    ),
     ("signature", "“We won big!” ― Jane Doe, May 4.", 0, {"direct_quote"}, "Jane Doe", "―"),
     ("speaker-label", "Intro.\n\nMAYOR RUIZ: We will rebuild the pier.", 1, {"direct_quote"}, "MAYOR RUIZ", ":"),
     ("naming-quote", "Critics called the plan “a giveaway” to developers.", 0, {"reported_speech", "direct_quote"}, "Critics", "called"),
@@ -189,6 +205,7 @@ NOT_ATTRIBUTIONS = [
     ("passive-no-agent", "Teresa Lind was declared the winner on Thursday."),
     ("belief-to-infinitive", "The board hopes to name a new chief executive by summer."),
     ("according-to-need", "The doses were distributed according to need."),
+    ("according-to-plan-comma", "According to plan, the launch went ahead."),
     ("so-called-opinion", "The so-called reform bill passed on Friday."),
     ("writer-first-person", "I say that up front because it matters."),
 ]

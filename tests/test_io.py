@@ -484,3 +484,12 @@ def test_header_check_uses_the_encoding(tmp_path):
         read(p, encoding="latin-1")
     [doc] = read(p, encoding="latin-1", columns=ColumnMap(id_col="id", text_col="résumé"))
     assert doc["text"] == "Le café."
+
+
+def test_utf16_csv_with_a_broken_unit_keeps_the_rows_before_it(tmp_path):
+    p = tmp_path / "u16bad.csv"
+    p.write_bytes("doc_id,text\nu1,Café opened.\nu2,Second row.\n".encode("utf-16-le")
+                  + b"\x00\xd8")  # half a surrogate pair at the end
+    records = read(p, encoding="utf-16-le")
+    assert [(r.get("doc_id"), r["line"]) for r in records] == [("u1", 2), ("u2", 3), (None, 4)]
+    assert records[2]["reason"].startswith("cannot read file (UnicodeDecodeError")

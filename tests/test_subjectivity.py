@@ -19,6 +19,9 @@ CUES = [
     ("I have sat through many of these meetings.", "wv_first_person", 1.0),
     ("The US port reopened on Monday.", "wv_first_person", 0.0),  # the country, not "us"
     ("Let us be clear about what happened.", "wv_first_person", 1.0),
+    ("The plan, i.e. the budget, passed.", "wv_first_person", 0.0),  # "i" is not "I"
+    ("Items (i) and (ii) were struck out.", "wv_first_person", 0.0),
+    ("I'm told the vote is close.", "wv_first_person", 1.0),
     ("The mayor opened the bridge.", "wv_first_person", 0.0),
     ("If you ride the No. 9 bus, your fare rises.", "wv_second_person", 1.0),
     ("Fares rose 5% in March.", "wv_second_person", 0.0),
