@@ -993,8 +993,8 @@ class _Lines:
 
 def _csv_rows(
     fh: Iterator[str], delimiter: str
-) -> Iterator[tuple[int, list[str] | None, str | None]]:
-    """``(first line, fields, None)`` per CSV row, or ``(line, None, reason)`` for a bad row.
+) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
+    """``(first line, last line, fields, None)`` per row; ``(line, line, None, reason)`` if bad.
 
     A stray quote opens a quoted field that swallows the lines after it, until the end of the
     file or until it pairs with the opening quote of a later field (then text follows the
@@ -1029,12 +1029,13 @@ def _csv_rows(
                     )
                 elif "expected after" in str(exc) and lines.row:
                     # one line: read it leniently, as before (the rest of the file is fine)
-                    yield start, next(csv.reader(lines.row, delimiter=delimiter)), None
+                    yield start, start, next(csv.reader(lines.row, delimiter=delimiter)), None
                     continue
                 else:
-                    yield start, None, f"malformed CSV row ({exc})"
+                    yield start, offset + lines.count, None, f"malformed CSV row ({exc})"
                     continue
                 yield (
+                    start,
                     start,
                     None,
                     f"{reason}; this row was skipped and the lines after it read again. "
@@ -1043,7 +1044,7 @@ def _csv_rows(
                 offset = start
                 source = itertools.chain(lines.row[1:], lines.rest)
                 break
-            yield start, row, None
+            yield start, offset + lines.count, row, None
 
 
 def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
@@ -1056,10 +1057,10 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
         raw, encoding=codec, errors="surrogateescape", newline=""
     ) as fh:
         rows = _csv_rows(fh, delimiter)
-        last = 0
+        last = end = 0  # first and last line of the last row read
         try:
             try:
-                last, header, problem = next(rows)
+                last, end, header, problem = next(rows)
             except StopIteration:
                 return
             if header is None:
@@ -1069,7 +1070,7 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
                 raise _FileError(f"cannot decode the header {bad}", 1)
             names = [h.strip() for h in header]
             width = len(names)
-            for last, row, problem in rows:
+            for last, end, row, problem in rows:  # noqa: B007 (end: read by the except)
                 if row is None:
                     yield error_record(src.path, last, None, problem or "malformed CSV row")
                     continue
@@ -1095,7 +1096,7 @@ def _read_csv(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]:
         except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
             # UnicodeDecodeError: UTF-16/32 decoders do not support surrogateescape, so an
             # undecodable unit there ends the file (the rows before it are kept)
-            raise _FileError(_cut_reason(src, exc, last, "row"), last + 1) from exc
+            raise _FileError(_cut_reason(src, exc, last, "row"), end + 1) from exc
 
 
 _ESCAPED = re.compile("[\udc80-\udcff]")

@@ -207,6 +207,23 @@ def test_truncated_gzip_keeps_the_lines_before_the_cut(tmp_path):
     assert f"the data ends after line {len(docs)}" in err["reason"]
 
 
+def test_truncated_gzip_csv_names_the_line_after_the_last_complete_row(tmp_path):
+    # every row spans two lines (a quoted paragraph break): row i starts on line 2 + 2i
+    data = b"doc_id,text\n" + b"".join(
+        b'r%d,"Para one of %d.\nPara two."\n' % (i, i) for i in range(3000)
+    )
+    raw = gzip.compress(data)
+    p = tmp_path / "cut.csv.gz"
+    p.write_bytes(raw[: len(raw) // 2])
+    records = read(p)
+    docs, [err] = docs_of(records), errors_of(records)
+    n = len(docs)
+    assert 0 < n < 3000 and [d["line"] for d in docs[-2:]] == [2 * n - 2, 2 * n]
+    # the last complete row ends on line 2n + 1, so the data is missing from line 2n + 2
+    assert err["line"] == 2 * n + 2
+    assert f"the data ends after the row on line {2 * n}" in err["reason"]
+
+
 def test_lone_surrogates_become_replacement_characters(tmp_path):
     p = tmp_path / "s.jsonl"
     p.write_text('{"doc_id": "x\\udc00", "outlet": "o\\ud800", "title": "t\\ud83d", '
