@@ -5,7 +5,7 @@ NUL bytes, lone surrogates, unreadable files (root-proof variants), broken symli
 full disk. Wanted: each problem ledgered in ``errors.jsonl`` with file and line, the rest
 scored, and the accounting closes (rows read = scored + errors).
 
-Where ``biaskit/batch.py`` or ``biaskit/io.py`` fall short, the test states the wanted behaviour
+Where ``biaskit/batch/`` or ``biaskit/io.py`` fall short, the test states the wanted behaviour
 and is marked ``xfail(strict=True)`` with the cause, so it turns into a failure (a reminder to
 drop the marker) once fixed. All the issue-10 markers of this file are fixed and removed.
 

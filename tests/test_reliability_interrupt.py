@@ -286,10 +286,10 @@ def test_workers_do_not_outlive_a_killed_run(tmp_path, sig):
 
 def _grandchild(ready: str) -> None:  # pragma: no cover - runs in a spawned process
     """A pool-worker stand-in: the portable parent watch only (prctl disabled), then idle."""
-    from biaskit import batch
+    from biaskit.batch import engines
 
-    batch._PR_SET_PDEATHSIG = -1  # an invalid option: prctl fails, only the thread watches
-    batch._die_with_parent(os.getppid())
+    engines._PR_SET_PDEATHSIG = -1  # an invalid option: prctl fails, only the thread watches
+    engines._die_with_parent(os.getppid())
     Path(ready).write_text(str(os.getpid()))
     time.sleep(120)
 
