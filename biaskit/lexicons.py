@@ -3,16 +3,20 @@
 Each lexicon is a reviewable TSV (term, kind, weight, note) written by the team; see
 ``biaskit/data/lexicons/SOURCES.md``. Matching is a literal, case-insensitive phrase match
 on word tokens (the tokeniser of :data:`TOKEN_PATTERN`), done for a whole batch of sentences
-at once with a fixed-vocabulary ``CountVectorizer`` and a sparse term→kind weight matrix, so
-there is no per-sentence Python loop over the lexicons.
+at once: one dict probe per token, then a walk of the multi-word entries' trie with numpy for
+all positions together (:meth:`LexiconMatcher.count_tokens`), and a sparse term→kind weight
+matrix. A fixed-vocabulary ``CountVectorizer`` over the same n-grams stays as the readable
+reference (:attr:`LexiconMatcher.vectorizer`); the tests check the two agree bit for bit.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
@@ -24,6 +28,13 @@ from biaskit.errors import InputError
 #: Word tokens: letters/digits with inner apostrophes or hyphens ("won't", "so-called").
 TOKEN_PATTERN = r"(?u)\b\w+(?:['’\-]\w+)*\b"
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+#: The same tokens as :data:`TOKEN_PATTERN`, found in half the time. Its two ``\b`` never
+#: decide anything: a scan reaches a word character only at the start of a run of them (after
+#: a non-word character, a previous token or the start), and the greedy match always ends
+#: before a non-word character. ``tests/test_features_fast.py`` checks the equivalence.
+_FAST_TOKEN_RE = re.compile(r"\w+(?:['’\-]\w+)*")
+#: The same again for ASCII text, where ``\w`` is ``[A-Za-z0-9_]`` (a fixed set is faster)
+_ASCII_TOKEN_RE = re.compile(r"[A-Za-z0-9_]+(?:['\-][A-Za-z0-9_]+)*")
 
 #: The lexicon files and, for each, the biaskit family its kinds feed.
 LEXICON_FILES: dict[str, str] = {
@@ -157,12 +168,64 @@ class LexiconMatcher:
         self._starts = starts
         self._prefixes = frozenset(prefixes)
         self.max_n = max_n
+        self._build_trie()
         self.vectorizer = CountVectorizer(
             vocabulary=self.vocabulary,
             analyzer=self._candidate_ngrams,
             dtype=np.float64,
         )
         self._keys = np.array(sorted(self.vocabulary), dtype=object)
+
+    def _build_trie(self) -> None:
+        """Integer tables for :meth:`count_tokens`: one dict probe per token, numpy after.
+
+        ``_tok_code[token]`` packs three numbers, each plus one (0: none): the token's
+        one-word entry id, the trie node of the one-token prefix it starts (if it starts a
+        multi-word entry), and its id among the tokens that continue multi-word entries. Trie
+        nodes are the proper prefixes of multi-word entries; an edge ``node * n_tokens +
+        token`` leads to the entry it completes (``_edge_key``, -1 if none) and to the node
+        of the longer prefix (``_edge_child``, -1 if it ends every entry through it).
+        """
+        token_id: dict[str, int] = {}
+        node_id: dict[str, int] = {}
+        multi = [key.split(" ") for key in self.vocabulary if " " in key]
+        for toks in multi:
+            for k in range(1, len(toks)):
+                node_id.setdefault(" ".join(toks[:k]), len(node_id))
+                token_id.setdefault(toks[k], len(token_id))
+        n_tokens = max(len(token_id), 1)
+        edges: dict[int, list[int]] = {}
+        for toks in multi:
+            for k in range(1, len(toks)):
+                edge = node_id[" ".join(toks[:k])] * n_tokens + token_id[toks[k]]
+                target = edges.setdefault(edge, [-1, -1])
+                gram = " ".join(toks[: k + 1])
+                if k + 1 == len(toks):
+                    target[0] = self.vocabulary[gram]
+                else:
+                    target[1] = node_id[gram]
+        self._tok_bits = max(n_tokens.bit_length(), 1)
+        self._node_bits = max((len(node_id) + 1).bit_length(), 1)
+        if self._tok_bits + self._node_bits + (len(self.vocabulary) + 1).bit_length() > 62:
+            raise InputError(
+                f"lexicons too large to match: {len(self.vocabulary)} entries, "
+                f"{len(node_id)} multi-word prefixes (the packed codes need under 63 bits)"
+            )
+        code: dict[str, int] = {}
+        for t, i in token_id.items():
+            code[t] = i + 1
+        for prefix, i in node_id.items():
+            if " " not in prefix:
+                code[prefix] = code.get(prefix, 0) | (i + 1) << self._tok_bits
+        for key, i in self.vocabulary.items():
+            if " " not in key:
+                code[key] = code.get(key, 0) | (i + 1) << (self._tok_bits + self._node_bits)
+        self._tok_code = code
+        self._n_tokens = n_tokens
+        order = sorted(edges)
+        self._edge_codes = np.array(order, dtype=np.int64)
+        self._edge_key = np.array([edges[e][0] for e in order], dtype=np.int64)
+        self._edge_child = np.array([edges[e][1] for e in order], dtype=np.int64)
 
     def _candidate_ngrams(self, text: str) -> list[str]:
         toks = _TOKEN_RE.findall(_preprocess(text))
@@ -185,13 +248,74 @@ class LexiconMatcher:
                 out.append(gram)
         return out
 
-    def term_counts(self, texts: list[str]) -> sp.csr_matrix:
-        """Sparse sentence × term counts."""
-        return self.vectorizer.transform(texts)
+    def term_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Sparse sentence × term counts.
 
-    def kind_counts(self, texts: list[str]) -> sp.csr_matrix:
+        The same matrix as :attr:`vectorizer` gives (it stays as the readable reference;
+        the tests compare the two), counted for the whole batch with one dict probe per
+        token instead of sklearn's per-sentence analyzer calls.
+        """
+        return self.count_tokens(tokenize([_preprocess(t) for t in texts]))
+
+    def kind_counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Sparse sentence × (lexicon:kind) weighted counts."""
-        return (self.term_counts(texts) @ self.term_kind).tocsr()
+        return self.kinds_of(self.term_counts(texts))
+
+    def kinds_of(self, term_counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Weighted (lexicon:kind) counts of a sentence × term count matrix."""
+        return (term_counts @ self.term_kind).tocsr()
+
+    def count_tokens(self, token_rows: Sequence[list[str]]) -> sp.csr_matrix:
+        """Sentence × term counts from each sentence's tokens.
+
+        Parameters
+        ----------
+        token_rows : sequence of list of str
+            Per sentence, the :data:`TOKEN_PATTERN` tokens of its lowercased text with curly
+            apostrophes straightened (:func:`tokenize` of ``text.lower().replace("’", "'")``).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            float64 counts of every occurrence of every entry (overlaps included), column
+            indices sorted within each row: the layout ``CountVectorizer`` produces.
+        """
+        flat, lengths = _flatten(token_rows)
+        n_tok = len(flat)
+        row_of = np.repeat(np.arange(len(token_rows), dtype=np.int64), lengths)
+        code = np.fromiter(map(self._tok_code.get, flat, repeat(0)), dtype=np.int64, count=n_tok)
+        tok_mask = (1 << self._tok_bits) - 1
+        ids = (code >> (self._tok_bits + self._node_bits)) - 1
+        hit = ids >= 0
+        rows, cols = [row_of[hit]], [ids[hit]]
+        token = (code & tok_mask) - 1
+        node = ((code >> self._tok_bits) & ((1 << self._node_bits) - 1)) - 1
+        # walk the trie one token at a time from every position that starts an entry, all
+        # positions at once; a walk stops where no entry continues with the next token
+        pos = np.flatnonzero(node >= 0)
+        node = node[pos]
+        edges = self._edge_codes
+        for n in range(2, self.max_n + 1):
+            if not len(pos) or not len(edges):
+                break
+            nxt = pos + (n - 1)
+            ok = nxt < n_tok
+            ok[ok] = (row_of[nxt[ok]] == row_of[pos[ok]]) & (token[nxt[ok]] >= 0)
+            pos, node = pos[ok], node[ok]
+            edge = node * self._n_tokens + token[pos + (n - 1)]
+            at = np.minimum(np.searchsorted(edges, edge), len(edges) - 1)
+            found = edges[at] == edge
+            pos, at = pos[found], at[found]
+            key = self._edge_key[at]
+            done = key >= 0
+            rows.append(row_of[pos[done]])
+            cols.append(key[done])
+            child = self._edge_child[at]
+            more = child >= 0
+            pos, node = pos[more], child[more]
+        return count_matrix(
+            np.concatenate(rows), np.concatenate(cols), (len(token_rows), len(self.vocabulary))
+        )
 
     def matches(self, text: str, *, offset: int = 0) -> list[dict[str, object]]:
         """Every lexicon match in one text, with character offsets (for evidence).
@@ -248,6 +372,107 @@ class LexiconMatcher:
 
 def _preprocess(text: str) -> str:
     return text.lower().replace("’", "'")
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """The :data:`TOKEN_PATTERN` tokens of each text (no lowercasing here).
+
+    Examples
+    --------
+    >>> tokenize(["so-called 'experts' won't", ""])
+    [['so-called', 'experts', "won't"], []]
+    """
+    findall, ascii_findall = _FAST_TOKEN_RE.findall, _ASCII_TOKEN_RE.findall
+    return [ascii_findall(t) if t.isascii() else findall(t) for t in texts]
+
+
+#: Characters that break "a case-insensitive regex match of an ASCII word is a lowercased
+#: word run equal to it": "İ" lowercases to two characters, "Σ" to "σ" or "ς" by context,
+#: and "ı", "ſ", "K" (Kelvin) match "i", "s", "k" under ``re.IGNORECASE``. No other code
+#: point does any of this (``tests/test_features_fast.py`` scans them all).
+CASE_SPECIAL_CHARS = "\u0130\u0131\u017f\u212a\u03a3"
+
+
+def case_special(texts: Sequence[str]) -> np.ndarray:
+    """Boolean mask of the texts holding any of :data:`CASE_SPECIAL_CHARS`."""
+    return np.array(
+        [not t.isascii() and any(c in t for c in CASE_SPECIAL_CHARS) for t in texts], dtype=bool
+    )
+
+
+def word_runs(token_rows: Sequence[list[str]]) -> list[list[str]]:
+    r"""Each row's maximal runs of word characters (``\w+``), from its tokens.
+
+    A token is word runs joined by single ``'``, ``’`` or ``-``; splitting it there gives the
+    runs ``re.findall(r"\w+", text)`` would, in order.
+    """
+    out = []
+    for toks in token_rows:
+        joined = " ".join(toks)
+        if "'" in joined or "-" in joined or "’" in joined:
+            out.append(joined.replace("'", " ").replace("-", " ").replace("’", " ").split())
+        else:
+            out.append(toks)
+    return out
+
+
+def gate_table(words_by_bit: dict[int, str]) -> dict[str, int]:
+    """Word → bitwise or of the bits whose space-separated word list holds it."""
+    table: dict[str, int] = {}
+    for bit, words in words_by_bit.items():
+        for word in words.split():
+            table[word] = table.get(word, 0) | bit
+    return table
+
+
+def run_flags(run_rows: Sequence[list[str]], table: dict[str, int]) -> np.ndarray:
+    """Per row, the bitwise or of ``table[run]`` over its runs (0 for runs not in ``table``)."""
+    flat, lengths = _flatten(run_rows)
+    codes = np.fromiter(map(table.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
+    hit = np.flatnonzero(codes)
+    out = np.zeros(len(run_rows), dtype=np.int64)
+    row_of = np.repeat(np.arange(len(run_rows), dtype=np.int64), lengths)
+    np.bitwise_or.at(out, row_of[hit], codes[hit])
+    return out
+
+
+def gated(texts: Sequence[str], gate: np.ndarray, test: Callable[[str], object]) -> np.ndarray:
+    """``float(bool(test(text)))`` where ``gate`` is set, 0.0 elsewhere.
+
+    ``gate`` must hold wherever ``test`` can be true (a cheap necessary condition): the
+    exact test then runs on the few rows that might match instead of on all.
+    """
+    out = np.zeros(len(texts), dtype=float)
+    idx = np.flatnonzero(gate)
+    out[idx] = [bool(test(texts[i])) for i in idx.tolist()]
+    return out
+
+
+def _flatten(token_rows: Sequence[list[str]]) -> tuple[list[str], np.ndarray]:
+    lengths = np.fromiter(map(len, token_rows), dtype=np.int64, count=len(token_rows))
+    return list(chain.from_iterable(token_rows)), lengths
+
+
+def count_matrix(
+    rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], *, binary: bool = False
+) -> sp.csr_matrix:
+    """CSR float64 matrix counting the (row, column) pairs given, laid out as sklearn's.
+
+    ``CountVectorizer`` returns int32 indices sorted within each row and no stored zeros;
+    so does this (``binary`` stores 1.0 for every pair present). The layout matters beyond
+    equality: a sparse product sums a row's entries in stored order, so the same values in
+    another order can change the last bit of a probability.
+    """
+    n_rows, n_cols = shape
+    keys, counts = np.unique(rows * max(n_cols, 1) + cols, return_counts=True)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // max(n_cols, 1), minlength=n_rows), out=indptr[1:])
+    index_dtype = np.int32 if max(len(keys), n_cols) < np.iinfo(np.int32).max else np.int64
+    data = np.ones(len(keys)) if binary else counts.astype(np.float64)
+    return sp.csr_matrix(
+        (data, (keys % max(n_cols, 1)).astype(index_dtype), indptr.astype(index_dtype)),
+        shape=shape,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -15,11 +15,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 import scipy.sparse as sp
 
-from biaskit.lexicons import default_matcher
+from biaskit.lexicons import (
+    _preprocess,
+    case_special,
+    default_matcher,
+    gate_table,
+    gated,
+    run_flags,
+    tokenize,
+    word_runs,
+)
 
 #: Names of the columns of :func:`subjectivity_columns`, in order.
 SUBJECTIVITY_FEATURES: tuple[str, ...] = (
@@ -48,8 +59,22 @@ _DEONTIC = re.compile(
     r"\b(?:should(?:n['’]t)?|must(?:n['’]t)?|ought|needs? to|had better)\b", re.IGNORECASE
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# the same words in ASCII text, where ``[^\W\d_]`` is ``[A-Za-z]`` (a fixed set is faster)
+_ASCII_WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*")
 #: framing kinds whose lexicon hits count as evaluative words (promo is boilerplate, not view)
 _EVALUATIVE_LEXICONS = ("loaded_terms", "opinion_terms", "speculation_cues")
+
+# Every match of the three word patterns above contains a whole run of word characters, and
+# (outside rows with :data:`CASE_SPECIAL_CHARS`) that run lowercased is one of these words: a
+# sentence without one cannot match, so the regex runs only on the few that have one
+_FIRST, _SECOND, _DEONTIC_BIT = 1, 2, 4
+_GATE_WORDS = gate_table(
+    {
+        _FIRST: "i me my mine myself we our ours ourselves us",
+        _SECOND: "you your yours yourself yourselves",
+        _DEONTIC_BIT: "should shouldn must mustn ought need needs had",
+    }
+)
 
 
 def _first_person(text: str) -> float:
@@ -58,33 +83,53 @@ def _first_person(text: str) -> float:
     return float(bool(_FIRST_PERSON.search(_US_CAPS.sub("", text) if "US" in text else text)))
 
 
-def _name_share(text: str) -> float:
-    """Share of words after the first that start with a capital (names, titles, places)."""
-    words = _WORD.findall(text)[1:]
-    if not words:
-        return 0.0
-    # a capital A-Z first (ASCII only, as the former ``[A-Z]`` match), compared directly
-    return sum(1 for w in words if "A" <= w[0] <= "Z") / len(words)
+def _shares_capitalised(words: list[list[str]], lengths: np.ndarray) -> np.ndarray:
+    """Per text, the share of its words after the first that start with a capital A-Z.
+
+    Names, titles, places. ``words`` are the ``_WORD`` words of each text and ``lengths``
+    their numbers; the first letters of all words are compared at once (ASCII capitals only,
+    as the former ``[A-Z]`` match).
+    """
+    firsts = "".join(map(itemgetter(0), chain.from_iterable(words)))
+    code = np.frombuffer(firsts.encode("utf-32-le"), dtype=np.uint32)
+    seen = np.zeros(len(code) + 1, dtype=np.int64)
+    np.cumsum((code >= ord("A")) & (code <= ord("Z")), out=seen[1:])
+    ends = np.cumsum(lengths)
+    after_first = np.minimum(ends - lengths + 1, ends)
+    rest = lengths - 1
+    out = np.zeros(len(lengths), dtype=float)
+    many = rest > 0
+    # int / int as float64, the division the per-text version does
+    out[many] = (seen[ends] - seen[after_first])[many] / rest[many]
+    return out
 
 
 def _evaluative_density(
-    writer: Sequence[str], kind_counts: sp.csr_matrix | None = None
+    writer: Sequence[str],
+    kind_counts: sp.csr_matrix | None = None,
+    n_words: np.ndarray | None = None,
 ) -> np.ndarray:
     """Weighted framing-lexicon hits per word, capped at 1 (0.25 ≈ one strong cue in 4 words).
 
-    ``kind_counts`` is the default matcher's ``kind_counts(writer)`` when the caller has it.
+    ``kind_counts`` is the default matcher's ``kind_counts(writer)`` and ``n_words`` the
+    number of ``_WORD`` words of each text, when the caller has them.
     """
     matcher = default_matcher()
     cols = [j for j, k in enumerate(matcher.kind_names) if k.split(":")[0] in _EVALUATIVE_LEXICONS]
     if kind_counts is None:
         kind_counts = matcher.kind_counts(list(writer))
     weighted = np.asarray(kind_counts[:, cols].sum(axis=1)).ravel()
-    n_words = np.array([len(_WORD.findall(t)) for t in writer], dtype=float)
+    if n_words is None:
+        n_words = np.array([len(_WORD.findall(t)) for t in writer], dtype=float)
     return np.minimum(np.divide(weighted, np.maximum(n_words, 1.0)) * 4, 1.0)
 
 
 def subjectivity_columns(
-    writer: Sequence[str], *, kind_counts: sp.csr_matrix | None = None
+    writer: Sequence[str],
+    *,
+    kind_counts: sp.csr_matrix | None = None,
+    tokens: Sequence[list[str]] | None = None,
+    gate_flags: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Subjectivity cues of each sentence's writer-voice text.
 
@@ -96,6 +141,12 @@ def subjectivity_columns(
     kind_counts : scipy.sparse.csr_matrix, optional
         ``default_matcher().kind_counts(writer)`` (raw, not log-scaled) when the caller has
         already computed it (the featurizer does, for its ``lex`` block); computed otherwise.
+    tokens : sequence of list of str, optional
+        The lexicon tokens of each text (:func:`biaskit.lexicons.tokenize` of
+        ``text.lower().replace("’", "'")``) when the caller has them; found otherwise.
+    gate_flags : numpy.ndarray, optional
+        Per text, :func:`biaskit.lexicons.run_flags` of its word runs with ``_GATE_WORDS``
+        when the caller has them (``tokens`` is then not needed); found otherwise.
 
     Returns
     -------
@@ -114,19 +165,24 @@ def subjectivity_columns(
     (1.0, 0.0)
     """
     writer = [str(t) for t in writer]
+    if gate_flags is None:
+        if tokens is None:
+            tokens = tokenize([_preprocess(t) for t in writer])
+        gate_flags = run_flags(word_runs(tokens), _GATE_WORDS)
+    flags = gate_flags
+    special = case_special(writer)
+    words = [_ASCII_WORD.findall(t) if t.isascii() else _WORD.findall(t) for t in writer]
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    n_words = lengths.astype(float)
     cols = {
-        "wv_first_person": np.array([_first_person(t) for t in writer], dtype=float),
-        "wv_second_person": np.array(
-            [float(bool(_SECOND_PERSON.search(t))) for t in writer], dtype=float
-        ),
-        "wv_deontic_modal": np.array(
-            [float(bool(_DEONTIC.search(t))) for t in writer], dtype=float
-        ),
+        "wv_first_person": gated(writer, special | (flags & _FIRST > 0), _first_person),
+        "wv_second_person": gated(writer, special | (flags & _SECOND > 0), _SECOND_PERSON.search),
+        "wv_deontic_modal": gated(writer, special | (flags & _DEONTIC_BIT > 0), _DEONTIC.search),
         "wv_question": np.array([float("?" in t) for t in writer], dtype=float),
         "wv_exclamation": np.array([float("!" in t) for t in writer], dtype=float),
-        "wv_evaluative_density": _evaluative_density(writer, kind_counts)
+        "wv_evaluative_density": _evaluative_density(writer, kind_counts, n_words)
         if writer
         else np.zeros(0, dtype=float),
-        "wv_name_share": np.array([_name_share(t) for t in writer], dtype=float),
+        "wv_name_share": _shares_capitalised(words, lengths),
     }
     return {name: cols[name] for name in SUBJECTIVITY_FEATURES}
