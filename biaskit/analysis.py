@@ -20,12 +20,13 @@ Performance (issue #5) is measured by ``benchmarks/bench_tagger.py``.
 from __future__ import annotations
 
 import bisect
+import gc
 import logging
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
-from itertools import repeat
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -61,14 +62,21 @@ CONFIDENT = 0.9
 #: make an attribution whatever the model says
 CERTAIN_SPEECH_WEIGHT = 0.6
 #: attribution rules that, with a source or a hedge, rescue a near miss of the model
-_STRONG_RULES = frozenset(("quote_then_speaker", "according_to", "hedge", "speaker_colon_quote"))
+_STRONG_RULES = frozenset(
+    (
+        "quote_then_speaker", "according_to", "hedge", "speaker_colon_quote", "quote_sequel",
+        "estimate",
+    )
+)
 #: the tags that get evidence, in the order of their items
 _TAGS = ("claim", "attribution", "framing", "quoted_framing")
 #: a word of an n-gram the run comparison can match exactly (ASCII and ’ only)
 _FAST_WORD = re.compile(r"[A-Za-z0-9_’'-]+")
 #: the only characters outside ASCII and ``’`` that ``re.IGNORECASE`` matches to ASCII letters
 #: (İ ı ſ K), or whose ``str.lower()`` holds ASCII (checked over every code point)
-_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+#: the characters besides letters and digits that ``[\w’'-]`` holds (see _is_word_char)
+_WORD_PUNCT = "_’'-"
 
 
 def _documents(docs: Any) -> pd.DataFrame:
@@ -120,6 +128,14 @@ def analyze(
     >>> table = analyze("“We will win,” Gen. Lee said. He reportedly left.")  # doctest: +SKIP
     >>> table[["text", "attribution", "attribution_kind", "source"]]  # doctest: +SKIP
     """
+    # the cyclic garbage collector would walk the whole batch (matches, spans, evidence) over
+    # and over, about a tenth of the run time; a call leaves only a few dozen objects in cycles
+    with _gc_paused():
+        return _analyze(docs, model, evidence=evidence, keep=keep)
+
+
+def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> pd.DataFrame:
+    """:func:`analyze` with the garbage collector paused."""
     from biaskit.persist import Model, load_model
 
     if model is None or not isinstance(model, Model):
@@ -318,33 +334,28 @@ def analyze(
         span_cols["source_entity"][i] = main.entity
         att_records[i] = [_att_record(doc, a) for a in atts]
 
-    rounded = repeat(4)
+    # arrays where the dtype is known: pandas need not infer it value by value
     columns: dict[str, Any] = {
-        "p_claim": P[:, idx["claim"]].tolist(),
-        "p_attribution": p_att.tolist(),
-        "p_framing": P[:, ifr].tolist(),
-        "claim": claim.tolist(),
-        "attribution": is_att_l,
-        "framing": is_fr_l,
+        "p_claim": P[:, idx["claim"]],
+        "p_attribution": p_att,
+        "p_framing": P[:, ifr],
+        "claim": claim,
+        "attribution": is_att,
+        "framing": is_fr,
         "attribution_kind": att_kind_col,
         "framing_kind": fr_kind_col,
-        "quoted_framing": q_fr_l,
+        "quoted_framing": q_fr,
         "quoted_framing_kind": q_kind_col,
         "framing_voice": voice,
         **span_cols,
         "evidence": [[] for _ in range(n)],
         "kind_proba": [
-            dict(zip(labels, map(round, row, rounded), strict=False)) for row in proba.tolist()
+            dict(zip(labels, row, strict=False)) for row in _round(proba, 4).tolist()
         ],
         "attributions": att_records,
     }
     if evidence:
-        tags = {
-            "claim": columns["claim"],
-            "attribution": is_att_l,
-            "framing": is_fr_l,
-            "quoted_framing": q_fr_l,
-        }
+        claim_l = claim.tolist()
         ctx = _EvidenceContext(
             X,
             features.get_feature_names_out(),
@@ -361,7 +372,7 @@ def analyze(
                 doc_texts[i],
                 starts[i],
                 ends[i],
-                {tag: on[i] for tag, on in tags.items()},
+                (claim_l[i], is_att_l[i], is_fr_l[i], q_fr_l[i]),  # in the order of _TAGS
                 fr_kind_col[i],
                 all_matches[i],
                 att_spans[i] if is_att_l[i] else [],
@@ -388,6 +399,19 @@ def analyze(
             raise InputError(f"keep: the documents have no column {col!r}")
         out[col] = out["doc_id"].map(dict(zip(frame["doc_id"], frame[col], strict=True)))
     return out
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it runs) for the duration of the block."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _runs(keys: list[Any]) -> list[tuple[int, int]]:
@@ -419,6 +443,11 @@ def _certain(a: Any) -> bool:
     if a.rule == "hedge":
         return a.cue_weight >= 0.6
     if a.rule == "reported_speech":
+        if a.frame is not None and a.source_type != "none":
+            # a reporting verb with an explicit clause or closing the sentence reports
+            # content whatever its lexicon weight ("Observers note that …", "…, the authors
+            # report."); attribution.Attribution.frame
+            return True
         return a.cue_weight >= CERTAIN_SPEECH_WEIGHT and a.source_type in (
             "person", "organisation", "anonymous"
         )
@@ -430,6 +459,8 @@ def _att_record(doc: str, a: Any) -> dict[str, Any]:
     rec: dict[str, Any] = {
         "kind": list(a.kind),
         "rule": a.rule,
+        # the reporting frame that made the rule sure ("that", "final"; attribution.py)
+        "frame": a.frame,
         "source_type": a.source_type,
         "entity": a.entity,
     }
@@ -465,12 +496,15 @@ class _EvidenceContext:
         tags: dict[str, np.ndarray],
     ) -> None:
         X = X.tocsr()
-        # plain lists: indexing them one item at a time is several times faster than arrays
-        self.indptr, self.indices = X.indptr.tolist(), X.indices.tolist()
-        self.names, self.P, self.idx = names.tolist(), P, idx
+        self.indptr, self.indices = X.indptr, X.indices
+        self.names, self.P, self.idx = names, P, idx
         coefs = _coefficients(tagger, labels)
         self.contrib: dict[str, np.ndarray] = {}
-        self.top: dict[str, tuple[list[int], list[int], np.ndarray]] = {}
+        self.top: dict[str, tuple[list[tuple[int, float]], list[int], list[bool]]] = {}
+        # each tag's probability, rounded as in the evidence (NaN for labels a model lacks)
+        self.proba = {tag: _round(P[:, idx[tag]], 4).tolist() for tag in _TAGS}
+        # per feature column: its evidence term, rule and whether it is an n-gram of words
+        self.features: dict[int, tuple[str, str, bool]] = {}
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         for tag in _TAGS:
             coef = coefs.get(tag)
@@ -481,33 +515,33 @@ class _EvidenceContext:
             contrib = X.data * coef[X.indices]
             self.contrib[tag] = contrib
             if np.isfinite(contrib).all():
-                self.top[tag] = _top_positive(contrib, rows, tags[tag])
+                self.top[tag] = _top_positive(contrib, rows, tags[tag], X.indices)
         # per n-gram term in this call: its lowercased words when the string comparison can
         # decide (see _find), and the compiled pattern where it cannot
         self.words: dict[str, list[str] | None] = {}
         self.patterns: dict[str, re.Pattern[str]] = {}
 
-    def _top_features(self, tag: str, i: int) -> list[int]:
-        """Stored positions of sentence ``i``'s ``TOP_FEATURES`` largest positive contributions.
+    def _top_features(self, tag: str, i: int) -> list[tuple[int, float]]:
+        """Feature columns of ``i``'s ``TOP_FEATURES`` largest positive contributions.
 
-        In the order of ``np.argsort(-contrib)`` over the sentence's row, cut at the first
-        contribution that is not positive. The batch sort decides where no two of those
-        contributions tie; ties keep the row's own ``argsort`` (whose order among equal values
-        is the one evidence always had).
+        With each, its contribution rounded to 4 decimals (the evidence weight). In the order
+        of ``np.argsort(-contrib)`` over the sentence's row, cut at the first contribution that
+        is not positive. The batch sort decides where no two of those contributions tie; ties
+        keep the row's own ``argsort`` (whose order among equal values is the one evidence
+        always had).
         """
-        a = self.indptr[i]
         top = self.top.get(tag)
         if top is not None:
-            order, bounds, tied = top
+            pairs, bounds, tied = top
             if not tied[i]:
-                b = bounds[i]
-                return order[b : min(b + TOP_FEATURES, bounds[i + 1])]
-        contrib = self.contrib[tag][a : self.indptr[i + 1]]
+                return pairs[bounds[i] : bounds[i + 1]]
+        a, b = int(self.indptr[i]), int(self.indptr[i + 1])
+        contrib = self.contrib[tag][a:b]
         out = []
         for k in np.argsort(-contrib)[:TOP_FEATURES].tolist():
             if contrib[k] <= 0:
                 break
-            out.append(a + k)
+            out.append((int(self.indices[a + k]), round(float(contrib[k]), 4)))
         return out
 
     def items(
@@ -516,34 +550,31 @@ class _EvidenceContext:
         doc: str,
         start: int,
         end: int,
-        tags: dict[str, bool],
+        on: tuple[bool, ...],
         fr_kinds: list[str],
         matches: list[dict[str, Any]],
         atts: list[Any],
     ) -> list[dict[str, Any]]:
-        """Evidence items for the positive tags of sentence ``i`` (doc offsets)."""
+        """Evidence items for the positive tags of sentence ``i`` (doc offsets).
+
+        ``on`` says which tags of ``_TAGS`` are positive, in that order.
+        """
         items: list[dict[str, Any]] = []
         text = doc[start:end]
         lowered: str | None = None
         lowered_known = False
-        for tag, positive in tags.items():
+        features = self.features
+        for tag, positive in zip(_TAGS, on, strict=True):
             if not positive:
                 continue
-            # lexicon entries that back this tag
-            for m in matches:
-                lex = m["lexicon"]
-                if (
-                    tag == "attribution"
-                    and lex in _ATTRIBUTION_LEXICONS
-                    and (lex != "hedges" or m["kind"] == "distancing")
-                ):
-                    items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
-                elif tag in ("framing", "quoted_framing") and lex in _FRAMING_LEXICONS:
-                    kind = _FRAMING_LEXICONS[lex]
-                    if tag == "framing" and kind in fr_kinds or tag == "quoted_framing":
-                        items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
-            # the attribution rule that gave the spans
+            # lexicon entries that back this tag, then the attribution rule that gave the spans
             if tag == "attribution":
+                for m in matches:
+                    lex = m["lexicon"]
+                    if lex in _ATTRIBUTION_LEXICONS and (
+                        lex != "hedges" or m["kind"] == "distancing"
+                    ):
+                        items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
                 for att in atts[:2]:
                     if att.cue:
                         items.append(
@@ -557,28 +588,48 @@ class _EvidenceContext:
                                 "rule": f"attribution:{att.rule}",
                             }
                         )
+            elif tag != "claim":  # framing, quoted_framing
+                for m in matches:
+                    lex = m["lexicon"]
+                    if lex in _FRAMING_LEXICONS:
+                        kind = _FRAMING_LEXICONS[lex]
+                        if tag == "quoted_framing" or kind in fr_kinds:
+                            items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
             # highest-weighted features of the linear model for this tag
-            contrib = self.contrib.get(tag)
-            if contrib is None:
+            if tag not in self.contrib:
                 continue
-            for g in self._top_features(tag, i):
-                name = str(self.names[self.indices[g]])  # str: names may be numpy strings
+            top = self.top.get(tag)
+            if top is not None and not top[2][i]:  # the batch sort decides (_top_features)
+                pairs = top[0][top[1][i] : top[1][i + 1]]
+            else:
+                pairs = self._top_features(tag, i)
+            for j, weight in pairs:
+                feature = features.get(j)
+                if feature is None:
+                    name = str(self.names[j])  # str: names may be numpy strings
+                    feature = features[j] = (
+                        name.split(":", 1)[1] if ":" in name else name,
+                        f"feature:{name}",
+                        name.startswith("word:"),
+                    )
+                term, rule, is_words = feature
                 item = {
                     "tag": tag,
                     "kind": None,
-                    "term": name.split(":", 1)[1] if ":" in name else name,
+                    "term": term,
                     "start": None,
                     "end": None,
-                    "weight": round(float(contrib[g]), 4),
-                    "rule": f"feature:{name}",
+                    "weight": weight,
+                    "rule": rule,
                 }
-                if name.startswith("word:"):
+                if is_words:
                     # the n-gram as whole words ("one" must not point into "once")
                     if not lowered_known:
                         lowered_known = True
-                        if _FOLDS_TO_ASCII.isdisjoint(text):
+                        # isascii is a flag lookup: most texts skip the scan for the four
+                        if text.isascii() or not _FOLDS_TO_ASCII.search(text):
                             lowered = text.lower()
-                    hit = self._find(text, lowered, item["term"])
+                    hit = self._find(text, lowered, term)
                     if hit:
                         item["start"], item["end"] = start + hit[0], start + hit[1]
                         item["term"] = text[hit[0] : hit[1]]
@@ -590,7 +641,7 @@ class _EvidenceContext:
                     "term": None,
                     "start": None,
                     "end": None,
-                    "weight": round(float(self.P[i, self.idx[tag]]), 4),
+                    "weight": self.proba[tag][i],
                     "rule": "probability",
                 }
             )
@@ -618,7 +669,8 @@ class _EvidenceContext:
         first = words[0]
         p = lowered.find(first)
         while p >= 0:
-            if p == 0 or not _is_word_char(text[p - 1]):
+            # _is_word_char inlined (the hot loop of the evidence)
+            if p == 0 or not (text[p - 1].isalnum() or text[p - 1] in _WORD_PUNCT):
                 q = p + len(first)
                 for w in words[1:]:
                     if q >= n_text or not text[q].isspace():
@@ -630,7 +682,7 @@ class _EvidenceContext:
                         break
                     q += len(w)
                 else:
-                    if q >= n_text or not _is_word_char(text[q]):
+                    if q >= n_text or not (text[q].isalnum() or text[q] in _WORD_PUNCT):
                         return p, q
             p = lowered.find(first, p + 1)
         return None
@@ -644,31 +696,62 @@ class _EvidenceContext:
 
 
 def _top_positive(
-    contrib: np.ndarray, rows: np.ndarray, wanted: np.ndarray
-) -> tuple[list[int], list[int], np.ndarray]:
-    """The positive entries of the ``wanted`` rows, largest first; rows with ties among the top.
+    contrib: np.ndarray, rows: np.ndarray, wanted: np.ndarray, columns: np.ndarray
+) -> tuple[list[tuple[int, float]], list[int], list[bool]]:
+    """The ``TOP_FEATURES`` largest positive entries of each ``wanted`` row; rows with ties.
 
-    Returns ``order`` (stored positions, grouped by row, decreasing within a row), ``bounds``
-    (row ``i``'s entries are ``order[bounds[i]:bounds[i + 1]]``; none for rows not wanted) and
-    ``tied`` (a row whose first ``TOP_FEATURES`` entries, or the last of them and the next,
-    hold equal values).
+    ``contrib``, ``rows`` and ``columns`` give each stored entry's value, row and column.
+    Returns ``pairs`` (column and value rounded to 4 decimals, grouped by row, decreasing
+    within a row), ``bounds`` (row ``i``'s entries are ``pairs[bounds[i]:bounds[i + 1]]``;
+    none for rows not wanted) and ``tied`` (a row whose first ``TOP_FEATURES`` entries, or the
+    last of them and the next, hold equal values). The order among equal values is left open:
+    rows where it matters are the ``tied`` ones.
     """
     n = len(wanted)
     pos = np.flatnonzero((contrib > 0) & wanted[rows])
-    order = pos[np.lexsort((-contrib[pos], rows[pos]))]
-    counts = np.bincount(rows[pos], minlength=n)
-    bounds = np.concatenate([[0], np.cumsum(counts)])
+    m = len(pos)
+    owner = rows[pos]
+    # two unstable sorts (faster than one lexsort): rank by decreasing value, then order by
+    # (row, rank) through one integer key
+    rank_v = np.empty(m, dtype=np.int64)
+    rank_v[np.argsort(-contrib[pos])] = np.arange(m)
+    order = pos[np.argsort(owner * m + rank_v)]
+    counts = np.bincount(owner, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)])
     values, owner = contrib[order], rows[order]
-    rank = np.arange(len(order)) - bounds[owner]
+    rank = np.arange(m) - starts[owner]
     same = (values[1:] == values[:-1]) & (owner[1:] == owner[:-1]) & (rank[:-1] < TOP_FEATURES)
     tied = np.zeros(n, dtype=bool)
     tied[owner[:-1][same]] = True
-    return order.tolist(), bounds.tolist(), tied
+    top = rank < TOP_FEATURES
+    bounds = np.concatenate([[0], np.cumsum(np.minimum(counts, TOP_FEATURES))])
+    pairs = list(zip(columns[order[top]].tolist(), _round(values[top], 4).tolist(), strict=True))
+    return pairs, bounds.tolist(), tied.tolist()
+
+
+def _round(values: np.ndarray, ndigits: int) -> np.ndarray:
+    """``round(v, ndigits)`` of every value, as an array (a fraction of the time of the loop).
+
+    ``rint(v * 10**ndigits) / 10**ndigits`` is Python's (correctly rounded) result wherever the
+    product is not within its own rounding error of a half: below 2**30 that error is under
+    2.4e-7, so products more than 1e-6 from a half are clear. Others (near a half, large or
+    not finite) go to ``round``.
+    """
+    scale = 10.0**ndigits
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = values * scale
+        out = np.rint(scaled) / scale
+        clear = (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (np.abs(scaled) < 2.0**30)
+    rest = np.flatnonzero(~clear)
+    if len(rest):
+        flat, src = out.reshape(-1), values.reshape(-1)
+        flat[rest] = [round(v, ndigits) for v in src[rest].tolist()]
+    return out
 
 
 def _is_word_char(c: str) -> bool:
     r"""``[\w’'-]`` for one character (``\w`` of ``re`` is ``str.isalnum()`` or ``_``)."""
-    return c.isalnum() or c in "_’'-"
+    return c.isalnum() or c in _WORD_PUNCT
 
 
 def _ngram_pattern(term: str) -> re.Pattern[str]:

@@ -133,3 +133,73 @@ def test_html_view_escapes_and_marks(table: pd.DataFrame) -> None:
     out = biaskit.show(t, evil)._repr_html_()
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert not re.search(r"<b>no</b>", out)
+
+
+def test_clear_reporting_frame_decides_attribution() -> None:
+    # a weak reporting verb ("note", lexicon weight 0.3) with an explicit clause: the rule
+    # decides whatever the model's probability, and the record says which frame fired
+    from biaskit.analysis import _certain
+    from biaskit.attribution import Attribution
+
+    att = Attribution(["reported_speech"], "reported_speech", (10, 14), (0, 9), (20, 38),
+                      "role", cue_weight=0.3, frame="that")
+    assert _certain(att)
+    att.frame = None
+    assert not _certain(att)
+    out = biaskit.analyze([{"doc_id": "n", "text": "Observers note that the ferry ran late."}])
+    row = out.iloc[0]
+    assert row["attribution"] and row["cue"] == "note" and row["source"] == "Observers"
+    assert row["attributions"][0]["frame"] == "that"
+    assert row["attributions"][0]["rule"] == "reported_speech"
+
+
+def test_quote_sequel_is_attributed_with_the_previous_speaker() -> None:
+    doc = "“The money is real,” said Ana Ruiz, a port analyst. “What the market prices is the delay.”"
+    out = biaskit.analyze([{"doc_id": "q", "text": doc}])
+    row = out.iloc[1]
+    assert row["attribution"] and row["attribution_kind"] == ["direct_quote"]
+    assert row["attributions"][0]["rule"] == "quote_sequel"
+    assert row["source"] == "Ana Ruiz, a port analyst"
+
+
+def test_array_rounding_matches_python_round() -> None:
+    """``_round`` is the vectorised ``round(v, n)``: equal by repr, half-way values included."""
+    import numpy as np
+
+    from biaskit.analysis import _round
+
+    rng = np.random.default_rng(7)
+    values = np.concatenate(
+        [
+            rng.random(20_000),
+            rng.normal(scale=50.0, size=5_000),
+            np.array([0.00005, 0.00015, 0.12345, 2.5e-5, 1e12 + 0.5, -0.00005, 0.0, -0.0]),
+            np.array([np.nan, np.inf, -np.inf]),
+        ]
+    )
+    for ndigits in (2, 4):
+        got = _round(values.copy(), ndigits).tolist()
+        want = [round(v, ndigits) for v in values.tolist()]
+        assert [repr(v) for v in got] == [repr(v) for v in want]
+
+
+def test_gc_paused_restores_the_collector_state() -> None:
+    import gc
+
+    from biaskit.analysis import _gc_paused
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        with _gc_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        with pytest.raises(RuntimeError), _gc_paused():
+            raise RuntimeError("boom")
+        assert gc.isenabled()
+        gc.disable()
+        with _gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
