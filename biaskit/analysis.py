@@ -61,6 +61,13 @@ CONFIDENT = 0.9
 #: reporting verbs at least this reliable (lexicon weight), with a named or anonymous source,
 #: make an attribution whatever the model says
 CERTAIN_SPEECH_WEIGHT = 0.6
+#: the same for a described source (a role or a broad group: "experts", "the judge"), which
+#: needs a plain verb of saying ("said", "says", "told"; lexicon weight)
+CERTAIN_ROLE_WEIGHT = 0.9
+#: plain verbs of saying (the first word of the cue)
+_SAY_CUES = frozenset(("say", "says", "said", "saying", "tell", "tells", "told", "stated"))
+#: request verbs: with no reporting frame, not sure enough to overrule the model
+_REQUEST_CUES = frozenset(("ask", "asks", "asked", "asking", "asked for", "ask for"))
 #: attribution rules that, with a source or a hedge, rescue a near miss of the model
 _STRONG_RULES = frozenset(
     (
@@ -438,8 +445,15 @@ def _parts(
 
 def _certain(a: Any) -> bool:
     """An attribution construction clear enough to tag without the model's agreement."""
-    if a.rule in ("according_to", "document_verb", "quote_then_speaker", "speaker_colon_quote"):
+    if a.rule in (
+        "according_to", "document_verb", "quote_then_speaker", "speaker_colon_quote", "what_call",
+        "put_it",
+    ):
         return a.source is not None
+    if a.rule == "headline_colon":
+        # "Shopkeeper: ‘They did nothing’": a label then a quotation (a label then plain words
+        # is usually a topic, "Peru earthquake: death toll reaches 41")
+        return a.source is not None and "direct_quote" in a.kind
     if a.rule == "hedge":
         return a.cue_weight >= 0.6
     if a.rule == "reported_speech":
@@ -447,6 +461,19 @@ def _certain(a: Any) -> bool:
             # a reporting verb with an explicit clause or closing the sentence reports
             # content whatever its lexicon weight ("Observers note that …", "…, the authors
             # report."); attribution.Attribution.frame
+            return True
+        if a.texts.get("cue", "").lower() in _REQUEST_CUES:
+            # "X asked regulators to raise rates", "X asked for a recount": a request is
+            # as often an action reported as fact as an attribution; the model decides
+            return False
+        if (
+            a.source_type == "role"
+            and a.cue_weight >= CERTAIN_ROLE_WEIGHT
+            and a.content
+            and a.texts.get("cue", "").split(" ", 1)[0].lower() in _SAY_CUES
+        ):
+            # "Experts say …", "a federal judge said: …": the plainest verbs of saying with a
+            # described source report content (guidelines §2, "Experts say")
             return True
         return a.cue_weight >= CERTAIN_SPEECH_WEIGHT and a.source_type in (
             "person", "organisation", "anonymous"

@@ -35,6 +35,15 @@ Rules, in order of precedence for one sentence:
     quotes a speaker, continues that speaker's words (no speaker of its own).
 ``estimate``
     "Police put the crowd at 18,000" — a figure ascribed to a source (put/value/estimate … at N).
+``what_call``
+    "in what critics call a power grab" — a label ascribed to the source between "what" and
+    the naming verb (not "what we call", not a proper name).
+``put_it``
+    "As the judge put it, …" / "X put it bluntly: …" — the content follows the comma or colon.
+
+A reporting verb whose subject opens the clause another source reports ("The chief said
+officers warned the crowd") is part of that content, not a second attribution, unless it has a
+clause of its own ("said Halvorsen had argued that …").
 
 A reporting verb in a clear frame — an explicit clause ("Observers note that …") or a closing
 reporting clause ("…, the authors report.") — records it in ``Attribution.frame``; the tagger's
@@ -185,6 +194,8 @@ _MONTHS = {
     "nov", "nov.", "november", "dec", "dec.", "december",
 }
 _SUBJECT_PRONOUNS = {"he", "she", "they", "we", "i"}
+#: the writer or the reader as the subject: "as I put it", "what we call"
+_WRITER = {"i", "we", "you", "one", "many of us", "most of us", "some of us"}
 #: reporting verbs per sentence that get their own attribution (nested ones included:
 #: "One aide said the chief had argued that …" holds two)
 _MAX_SPEECH = 3
@@ -347,12 +358,32 @@ _NAMING = re.compile(
     r"\b(?P<verb>called|calls|call|calling|dubbed|dubs|branded|brands|described|describes|"
     r"labelled|labeled)\b[^“\"]{0,60}?[“\"]"
 )
+# "what critics call a power grab", "what Rendal described as interference": the source is
+# the few words between "what" and the naming verb, the label runs to the end of the clause;
+# not the writer's own ("what we call") and not a proper name ("what the museum calls the
+# Trésor de Fourvière": a name, not a characterisation)
+_WHAT_CALL = re.compile(
+    r"\bwhat\s+(?P<src>(?!(?:we|I|you|one)\s)(?:[\w’'.-]+\s+){0,4}?[\w’'.-]+)\s+"
+    r"(?:(?P<verb>call|calls|called|termed|terms|dubbed|dubs|branded|brands)|"
+    r"(?P<verb2>describe|describes|described|characterised|characterized)"
+    r"\s+as)\s+"
+    r"(?P<label>(?!the\s+[A-Z])(?![A-Z])[^,;:—–()]+?)(?=\s*(?:[,;:—–()]|[.!?]?[”\"’]?\s*$))"
+)
+# "As the judge put it, …" (the source between "As" and the verb) / "X put it bluntly: …"
+# (the source before the verb); the content is what follows the comma or colon
+_PUT_IT = re.compile(
+    r"^As\s+(?P<src>(?:[\w’'.-]+\s+){0,5}?[\w’'.-]+)\s+(?P<verb>put|puts)\s+it,\s+"
+    r"|(?P<verb2>put|puts)\s+it(?:\s+[a-z]+ly)?:\s+"
+)
 #: a character ``_NAMING`` needs (the opening mark of the label)
 _NAMING_QUOTE = re.compile('[“"]')
 _DOC_VERB = re.compile(
     r"\b(?P<verb>(?:has |have |had )?(?:found|finds|showed|shows|show|shown|suggests|suggested|"
     r"concluded|concludes|estimated|estimates|indicated|indicates|judged|determined))\b"
 )
+#: substrings of every ``_DOC_VERB`` match: most sentences have none and skip the search
+_DOC_VERB_STEMS = ("found", "finds", "show", "suggest", "conclude", "estimate", "indicate",
+                   "judged", "determined")
 _DETERMINERS = {
     "a",
     "an",
@@ -586,7 +617,12 @@ def _np_left(doc: str, sent_start: int, end: int) -> tuple[int, int] | None:
             # source (after a comma it is an appositive, handled above)
             keep.append((s, e, w))
             continue
-        if lw in _NP_STOP or w in (",", ";", "—", "–", "(", ")", ":", "”", "“", '"', "-"):
+        if w == "," and _place_list(keep, rev, j):
+            # "studies in the United States, Europe and Asia": a list of names after a
+            # preposition inside the source, not an appositive
+            keep.append((s, e, w))
+            continue
+        if lw in _NP_STOP or w in (",", ";", "—", "–", "(", ")", ":", "”", "“", '"', "-", "--"):
             if w == "," and keep and keep[-1][2][:1].isupper() and len(keep) <= 3:
                 # "Gen. Ortiz, the army chief," — stop; the NP is what we have
                 pass
@@ -603,6 +639,37 @@ def _np_left(doc: str, sent_start: int, end: int) -> tuple[int, int] | None:
     if not keep:
         return None
     return keep[0][0], paren_end or keep[-1][1]
+
+
+#: an addressee and "that" before the subject of a reported clause ("Northwire that ")
+_OPENS_CLAUSE = re.compile(r"(?:[^,;:“”\"]{1,40}\s)?that\s+")
+_LIST_PREPOSITIONS = {"in", "from", "across", "of", "at", "for"}
+
+
+def _place_list(
+    keep: list[tuple[int, int, str]], rev: list[tuple[int, int, str]], j: int
+) -> bool:
+    """Whether the comma ``rev[j]`` joins names of a list after a preposition.
+
+    ``keep`` holds the words right of the comma (right to left): capitalised names joined by
+    "and"/"or" and commas ("Europe and Asia"). Left of the comma another name must follow a
+    preposition that has a word before it ("studies in the United States, …"); "In Paris,
+    Smith and Jones said" (the preposition opens the sentence) is not a list.
+    """
+    words = [t[2] for t in keep]
+    if not words or not words[-1][:1].isupper() or not any(w in ("and", "or") for w in words):
+        return False
+    if not all(w[:1].isupper() or w in ("and", "or", ",") for w in words):
+        return False
+    k = j + 1
+    while k < len(rev) and (rev[k][2][:1].isupper() or rev[k][2] in ("the", ",")):
+        k += 1
+    return (
+        k > j + 1
+        and k + 1 < len(rev)
+        and rev[k][2] in _LIST_PREPOSITIONS
+        and rev[k + 1][2][:1].isalnum()
+    )
 
 
 def _main_subject(
@@ -795,6 +862,8 @@ def _source_type(text: str) -> str:
         return "person"
     if _head_is_document(text):
         return "document"
+    if _ends_with_name(text):
+        return "person"  # "Meridell chief financial officer Patrick Nyland"
     if _ORG_WORDS.search(text):
         return "organisation"
     words = text.split()
@@ -805,6 +874,23 @@ def _source_type(text: str) -> str:
         # "Scientists", "Observers" at the start of a sentence: a group, not a name
         return "role" if _ROLE.fullmatch(text.strip()) else "person"
     return "role"
+
+
+_LAST_NAME_RUN = re.compile(r"\s(?:[A-Z][\w’'\-]+\s+){1,2}[A-Z][\w’'\-]+$")
+
+
+def _ends_with_name(text: str) -> bool:
+    """Whether a description ends with a person's name ("the group's lawyer Ana Ruiz")."""
+    m = _LAST_NAME_RUN.search(text.strip())
+    before = text.strip()[: m.start()].split()[-1:] if m else []
+    # the word before the name is a lowercase description ("spokeswoman"), not a function
+    # word ("a report by the Harbor Tribune", "officials at Acme Corp")
+    if not before or not before[0][:1].islower() or before[0].lower() in _NAME_JOINERS | {
+        "by", "at", "from", "with", "to", "said", "says", "told"
+    }:
+        return False
+    words = m.group().split()
+    return not _ORG_WORDS.search(m.group()) and not any(w in _NOT_NAME for w in words)
 
 
 class _Coref:
@@ -871,6 +957,7 @@ def extract_article(
     out: list[list[Attribution]] = []
     last_type = None  # type of the previous sentence's subject (its first source or document)
     last_anon = False  # whether the latest source that is a person or a group was anonymous
+    prev: tuple[int, int] | None = None  # the previous sentence
     for k, (s, e) in enumerate(sentences):
         atts = _extract_sentence(
             doc, s, e, quotes, is_first=not out, matches=None if matches is None else matches[k]
@@ -880,7 +967,12 @@ def extract_article(
             if a.source is not None:
                 src = doc[a.source[0] : a.source[1]]
                 low = src.strip().lower()
-                if low == "it" and last_type == "document":
+                if low == "it" and (
+                    last_type == "document"
+                    or last_type is None
+                    and prev is not None
+                    and _document_subject(doc, *prev)
+                ):
                     # "The study, published in 2002, analysed 168 hospitals. It found that …":
                     # "it" is the study
                     a.source_type = "document"
@@ -924,11 +1016,9 @@ def extract_article(
                 a.entity = coref.resolve(src, a.source_type)
                 if a.source_type in ("person",) or src.lower() in ("he", "she"):
                     a.source_type = "person" if a.entity else a.source_type
-        if subject_type is None:
-            m = _DOC_SUBJECT.match(doc, s, e)
-            if m and _head_is_document(m.group(1)):
-                subject_type = "document"  # "The landmark study, published in 2002, …"
-        last_type = subject_type
+        # a sentence without a source may still have a document as its subject ("The landmark
+        # study, published in 2002, …"); checked only when the next sentence's "It" needs it
+        last_type, prev = subject_type, (s, e)
         out.append(atts)
     _follow_quotes(doc, sentences, quotes, out)
     _quote_sequels(doc, sentences, quotes, out)
@@ -939,6 +1029,32 @@ def extract_article(
                 if span is not None:
                     a.texts[key] = doc[span[0] : span[1]]
     return out
+
+
+_WORD3 = re.compile(r"\w{3,}")
+_TIME_PREFIXES = {"last", "this", "late", "early"}
+
+
+def _has_words(text: str) -> bool:
+    """Whether ``text`` has a word of 3+ letters besides time words ("last night", "Monday").
+
+    The same as searching ``_WORD3`` in ``_TIME_WORDS.sub("", text)``: time-word matches
+    cover whole words, so a first long word that is neither a time word nor a prefix of one
+    survives the substitution; only otherwise is the substitution needed.
+    """
+    m = _WORD3.search(text)
+    if m is None:
+        return False
+    w = m.group()
+    if w.lower() not in _TIME_PREFIXES and not _TIME_WORDS.fullmatch(w):
+        return True
+    return _WORD3.search(_TIME_WORDS.sub("", text)) is not None
+
+
+def _document_subject(doc: str, s: int, e: int) -> bool:
+    """Whether the sentence ``doc[s:e]`` opens with a document as its subject."""
+    m = _DOC_SUBJECT.match(doc, s, e)
+    return bool(m and _head_is_document(m.group(1)))
 
 
 def _quote_parts(quotes: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, int]]:
@@ -1009,6 +1125,16 @@ def _extract_sentence(
             verb = _TRAIL_VERB.search(term)
             cue = (c["start"] + verb.start(), c["end"])
             src = _np_left(doc, s, cue[0])
+            said = [
+                r for r in outside
+                if src and r["lexicon"] == "reporting_verbs" and src[0] <= r["start"]
+                and r["end"] < src[1]
+            ]
+            if said:
+                # "Iglesias said the pre-order data showed …": the source starts after the
+                # speaker's verb (the data are what the speaker cites)
+                rest = re.match(r"\s*(?:that\s+)?", doc[said[-1]["end"] : src[1]])
+                src = (said[-1]["end"] + rest.end(), src[1])
         else:
             continue
         stext = doc[src[0] : src[1]] if src else ""
@@ -1077,6 +1203,11 @@ def _extract_sentence(
             c = before[-1]
             src = _subject_after_cues(doc, _np_left(doc, s, c["start"]), c, speech)
             stext = doc[src[0] : src[1]] if src else ""
+            w = re.search(r"\bwhat\s+(?=\S)", stext) if "what " in stext else None
+            if w and src:
+                # "rejected what it called “…”": the source is the subject of the relative
+                src = (src[0] + w.end(), src[1])
+                stext = doc[src[0] : src[1]]
             kind = ["direct_quote"] + (["anonymous"] if _is_anonymous(stext) else [])
             words = doc[qs:qe].lstrip(_OPEN_QUOTE)
             if not re.search("[:,]", doc[c["end"] : qs]) and words[:1].islower():
@@ -1172,6 +1303,50 @@ def _extract_sentence(
                 kind.append("anonymous")
             add(Attribution(kind, "estimate", cue, src, (cue[1] + 1, s + m.end()), stype))
             used.add(cue[0])  # ("estimated" is a reporting verb too: one attribution)
+    # "in what critics call a power grab": a label ascribed to a source in a free relative
+    m = _WHAT_CALL.search(text) if "what " in text else None
+    verb = ("verb" if m.group("verb") else "verb2") if m else ""
+    if m and not any(
+        a.cue and a.cue[0] <= s + m.start(verb) < a.cue[1]
+        # inside what an according-to phrase reports: only the outer attribution
+        or a.content and a.content[0] <= s + m.start(verb) < a.content[1]
+        for a in atts
+    ):
+        src = (s + m.start("src"), s + m.end("src"))
+        cue = (s + m.start(verb), s + m.end(verb))
+        content = _strip_marks(doc, (s + m.start("label"), s + m.end("label")))
+        stext = m.group("src")
+        if content[1] > content[0] and stext.lower() not in _WRITER:
+            kind = ["reported_speech"]
+            if any(content[0] <= qs < content[1] for qs, _ in qparts):
+                kind.append("direct_quote")  # "what the ministry called an “unfriendly” act"
+            if _is_anonymous(stext):
+                kind.append("anonymous")
+            add(Attribution(kind, "what_call", cue, src, content, _source_type(stext)))
+            used.add(cue[0])
+    # "As the judge put it, the law …" / "Rep. Gaither put it plainly: the cuts …"
+    m = _PUT_IT.search(text) if "put it" in text or "puts it" in text else None
+    if m and not atts:
+        verb = "verb" if m.group("verb") else "verb2"
+        cue = (s + m.start(verb), s + m.end(verb))
+        if m.group("src"):
+            src = (s + m.start("src"), s + m.end("src"))
+        else:
+            src = _np_left(doc, s, cue[0])
+        stext = doc[src[0] : src[1]] if src else ""
+        # the construction leaves no doubt that someone speaks, unless it is the writer
+        if src is not None and stext.lower() not in _WRITER:
+            # the reported clause with any inner quotation marks, without the final stop
+            ce = len(doc[:e].rstrip())
+            ce -= doc[ce - 1] in ".!?" if ce > s + m.end() else 0
+            content = (s + m.end(), ce)
+            kind = ["reported_speech"]
+            if any(content[0] <= qs < content[1] for qs, _ in qparts):
+                kind.append("direct_quote")
+            if _is_anonymous(stext):
+                kind.append("anonymous")
+            add(Attribution(kind, "put_it", cue, src, content, _source_type(stext)))
+            used.add(cue[0])
     # X said (that) ... — the strongest reporting verb first ("affirmed … and said" → said)
     n_speech = 0
     for c in sorted(speech, key=lambda c: (-c["weight"], c["start"])):
@@ -1183,8 +1358,8 @@ def _extract_sentence(
         ):
             continue  # "according to the council’s interim note": part of the source
         before = doc[max(s, c["start"] - 30) : c["start"]]
-        if _NEGATED.search(before):
-            continue  # "declined to say", "has not said": no content is attributed
+        if _NEGATED.search(before) or doc.startswith(" nothing", c["end"]):
+            continue  # "declined to say", "has not said", "said nothing": no content
         # "…, the authors report." / "…, Capital Daily reported on Wednesday, citing …": a
         # closing reporting clause, whose content is what comes before it
         final = bool(
@@ -1425,13 +1600,13 @@ def _extract_sentence(
             content = _strip_marks(doc, (s, s + len(doc[s : c["start"]].rstrip())))
             content_start = s
         lead_text = doc[s : src[0]].rstrip() if src and not inverted else ""
-        if lead_text.endswith(",") and (final or not re.search(
-            r"\w{3,}", _TIME_WORDS.sub("", doc[c["end"] : e].split(",")[0])
-        )):
+        if lead_text.endswith(",") and (
+            final or not _has_words(doc[c["end"] : e].split(",")[0])
+        ):
             # "Prices rose, the ministry said." — the content comes before the source
             content = _strip_marks(doc, (s, s + len(lead_text)))
             content_start = s
-        if content is None or not re.search(r"\w{3,}", _TIME_WORDS.sub("", doc[slice(*content)])):
+        if content is None or not _has_words(doc[slice(*content)]):
             continue  # "Locals were fuming last night.": nothing is attributed
         in_q = any(qs <= c["start"] < qe for qs, qe in qparts)
         stype = _source_type(stext) if src else "none"
@@ -1462,6 +1637,39 @@ def _extract_sentence(
         )
         used.add(c["start"])
         n_speech += 1  # a few reporting verbs per sentence get their own attribution
+    # "The chief said officers warned the group": a reporting verb whose subject opens the
+    # clause another source reports is part of what that source says, unless it reports a
+    # clause of its own ("said Halvorsen had argued that …")
+    if len(atts) > 1:
+        def a_text(span: tuple[int, int] | None) -> str:
+            return doc[span[0] : span[1]].lower() if span else ""
+
+        outer = [a for a in atts if a.rule in _SPEAKER_RULES and a.content and a.cue]
+        atts[:] = [
+            a
+            for a in atts
+            if not (
+                (
+                    a.rule in ("reported_speech", "speaker_colon_quote")
+                    # "told Northwire that CCTV footage showed …" (not "according to")
+                    or a.rule == "according_to" and not _LEAD_PHRASE.match(a_text(a.cue))
+                )
+                and a.frame is None
+                and a.source is not None
+                and a.cue is not None
+                and any(
+                    o is not a
+                    and o.content[0] < a.cue[0] < o.content[1]
+                    and (
+                        o.content[0] == a.source[0]
+                        # "told Northwire that CCTV footage showed …": after the addressee
+                        or o.content[0] < a.source[0]
+                        and _OPENS_CLAUSE.fullmatch(doc, o.content[0], a.source[0]) is not None
+                    )
+                    for o in outer
+                )
+            )
+        ]
     # "X called the plan “a disgrace”": naming verbs with a quoted label (also beside another
     # attribution: "X called the ruling “…”, according to Y")
     m = _NAMING.search(text) if _NAMING_QUOTE.search(text) else None
@@ -1488,7 +1696,7 @@ def _extract_sentence(
                 add(Attribution(kind, "naming_quote", cue, src, content, _source_type(stext)))
     # a report found / data show … (also beside "according to the statement")
     if not any(a.rule in ("document_verb", "finding_verb") for a in atts):
-        m = _DOC_VERB.search(text)
+        m = _DOC_VERB.search(text) if any(v in text for v in _DOC_VERB_STEMS) else None
         same = [a for a in atts if m and a.cue and a.cue[0] <= s + m.end("verb") - 1 < a.cue[1]]
         for a in same:
             if a.rule == "reported_speech" and a.source_type == "document":

@@ -153,6 +153,30 @@ def test_clear_reporting_frame_decides_attribution() -> None:
     assert row["attributions"][0]["rule"] == "reported_speech"
 
 
+def test_request_verb_alone_does_not_overrule_the_model() -> None:
+    # "asked regulators to raise rates": a request is as often an action reported as fact;
+    # a headline speaker label before a quotation and "what critics call" are sure
+    from biaskit.analysis import _certain
+    from biaskit.attribution import Attribution
+
+    att = Attribution(["reported_speech"], "reported_speech", (20, 25), (0, 19), (26, 60),
+                      "organisation", cue_weight=0.8, texts={"cue": "asked"})
+    assert not _certain(att)
+    att.texts = {"cue": "said"}
+    assert _certain(att)
+    assert _certain(Attribution(["reported_speech"], "what_call", (0, 1), (0, 1), None, "role"))
+    # a described source with a plain verb of saying ("Experts say …"), not "announced"
+    experts = Attribution(["reported_speech"], "reported_speech", (8, 12), (0, 7), (13, 40),
+                          "role", cue_weight=0.95, texts={"cue": "say"})
+    assert _certain(experts)
+    experts.texts, experts.cue_weight = {"cue": "announced"}, 0.9
+    assert not _certain(experts)
+    label = Attribution(["direct_quote"], "headline_colon", (8, 9), (0, 8), (11, 27), "role")
+    assert _certain(label)
+    label.kind = ["reported_speech"]  # "Peru earthquake: death toll reaches 41"
+    assert not _certain(label)
+
+
 def test_quote_sequel_is_attributed_with_the_previous_speaker() -> None:
     doc = "“The money is real,” said Ana Ruiz, a port analyst. “What the market prices is the delay.”"
     out = biaskit.analyze([{"doc_id": "q", "text": doc}])

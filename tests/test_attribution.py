@@ -387,6 +387,33 @@ RULE_CASES = [
      "One planner, who asked not to be identified, told Meridian that the wall was late.", 0,
      "reported_speech", {"reported_speech", "anonymous"},
      "One planner, who asked not to be identified", "told", "the wall was late", None),
+    ("what-critics-call",
+     "The council pressed ahead with what critics call a giveaway to the port operator.", 0,
+     "what_call", {"reported_speech"}, "critics", "call", "a giveaway to the port operator",
+     None),
+    ("what-described-as",
+     "Two aides were sacked over what the ministry described as leaks to the press, officials said.",
+     0, "what_call", {"reported_speech"}, "the ministry", "described", "leaks to the press",
+     None),
+    ("what-called-quoted-label",
+     "The port rejected what the union called an “unlawful and reckless” lockout.", 0,
+     "what_call", {"reported_speech", "direct_quote"}, "the union", "called",
+     "an “unlawful and reckless” lockout", None),
+    ("what-it-called-quote",
+     "The ministry denied the report and rejected what it called “a smear.”", 0,
+     "speaker_colon_quote", {"direct_quote", "reported_speech"}, "it", "called", "a smear", None),
+    ("as-x-put-it", "As the harbourmaster put it, the pier “was never built for this.”", 0,
+     "put_it", {"reported_speech", "direct_quote"}, "the harbourmaster", "put",
+     "the pier “was never built for this.”", None),
+    ("put-it-colon", "The harvest failed. One farmer put it bluntly: the rain came too late.", 1,
+     "put_it",
+     {"reported_speech"}, "One farmer", "put", "the rain came too late", None),
+    ("place-list-in-source",
+     "Officials from Kenya, Uganda and Tanzania said the rains had failed.", 0,
+     "reported_speech", {"reported_speech"}, "Officials from Kenya, Uganda and Tanzania", "said",
+     "the rains had failed", None),
+    ("headline-speaker-quote", "Ferryman: ‘Nobody warned us’ as the river burst its banks", 0,
+     "headline_colon", {"direct_quote"}, "Ferryman", ":", "Nobody warned us", None),
 ]
 
 
@@ -424,6 +451,11 @@ RULE_NEGATIVES = [
     ("participle-with-day", "The agreement, announced Sunday, raises the minimum salary.", 0),
     # "a group called “X”" names the group; nobody speaks
     ("naming-participle", "Rebels from a militia called the “Night Wolves” crossed the river.", 0),
+    # a proper name, not a characterisation; the writer's own label
+    ("what-calls-a-name", "The jewels form part of what the museum calls the Lamont Hoard.", 0),
+    ("what-we-call", "Rates are in what we call a holding pattern.", 0),
+    ("put-it-on", "He put it on the table and left.", 0),
+    ("as-i-put-it", "As I put it last week, the rain came too late.", 0),
 ]
 
 
@@ -448,7 +480,9 @@ def test_belief_inside_reported_speech_is_one_attribution() -> None:
 
 
 def test_inner_speaker_starts_after_the_outer_verb() -> None:
-    _, atts = _extract("Mayor Ana Ruiz said officers warned the crowd twice.")
+    # (an inner verb with a clause of its own; "said officers warned the crowd" is one
+    # attribution: test_reporting_verb_opening_the_reported_clause_is_part_of_it)
+    _, atts = _extract("Mayor Ana Ruiz said officers warned that the crowd was too big.")
     assert [(a.texts["source"], a.texts["cue"]) for a in atts[0]] == [
         ("Mayor Ana Ruiz", "said"), ("officers", "warned")
     ]
@@ -525,3 +559,82 @@ def test_naming_quote_beside_according_to() -> None:
         ("A ministry spokeswoman", "called", "an attack on the port")
     ]
     assert {k for a in atts[0] for k in a.kind} == {"according_to", "reported_speech", "direct_quote"}
+
+
+def test_what_call_inside_according_to_is_one_attribution() -> None:
+    # the label belongs to what the report says: only the outer attribution
+    doc = "The region is in what economists call a slump, according to a report by the bank."
+    _, atts = _extract(doc)
+    assert [(a.rule, a.texts["cue"]) for a in atts[0]] == [("according_to", "according to")]
+
+
+def test_place_list_needs_a_preposition_inside_the_sentence() -> None:
+    # "In Paris, …" opens the sentence: the comma ends an adverbial, not a list in the source
+    doc = "In Paris, Smith and Jones said the deal was dead."
+    _, atts = _extract(doc)
+    assert atts[0][0].texts["source"] == "Smith and Jones"
+
+
+def test_reporting_verb_opening_the_reported_clause_is_part_of_it() -> None:
+    # "officers warned the group" is what the chief said: one attribution; a verb with a
+    # clause of its own ("had argued that …") is a second one
+    _, atts = _extract("The police chief said officers warned the group three times.")
+    assert [a.texts["cue"] for a in atts[0]] == ["said"]
+    _, atts = _extract("One of them said Halvorsen had argued that the sales were real.")
+    assert sorted(a.texts["cue"] for a in atts[0]) == ["argued", "said"]
+
+
+def test_press_release_dateline_is_not_part_of_the_source() -> None:
+    doc = (
+        "AUSTIN, Texas, April 15, 2026 /PR Newsline/ -- Sentinel Arc Inc., a fraud-data firm, "
+        "today announced that its platform helped the police."
+    )
+    _, atts = _extract(doc)
+    assert atts[0][0].texts["source"] == "Sentinel Arc Inc., a fraud-data firm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["last night", "on Monday", "Locals were fuming last night", "onmonday", "late evening",
+     "early this week", "", "it", "Mondays are slow", "this year prices rose", "at night, ok"],
+)
+def test_has_words_matches_the_substitution(text: str) -> None:
+    # the fast path must agree with removing time words and searching for a long word
+    from biaskit.attribution import _TIME_WORDS, _WORD3, _has_words
+
+    assert _has_words(text) == bool(_WORD3.search(_TIME_WORDS.sub("", text)))
+
+
+@pytest.mark.parametrize(
+    ("source", "stype"),
+    [
+        ("Meridell chief financial officer Patrick Nyland", "person"),
+        ("Port Authority spokesman John Reyes", "person"),
+        ("its lawyer Ana Ruiz", "person"),
+        # a name after a function word is an organisation or the head of a document
+        ("officials from the Harbor City Council", "organisation"),
+        ("a report by the Harbor Tribune", "document"),
+        ("the port’s harbourmaster", "role"),
+    ],
+)
+def test_description_ending_in_a_name_is_a_person(source: str, stype: str) -> None:
+    from biaskit.attribution import _source_type
+
+    assert _source_type(source) == stype
+
+
+def test_data_cited_by_a_speaker_are_part_of_what_is_said() -> None:
+    # "said the data showed …": the speaker is the source; the data are what they cite
+    doc = "Ana Ruiz, a partner at the fund, said the order data showed “real demand.”"
+    _, atts = _extract(doc)
+    assert [(a.texts["source"], a.texts["cue"]) for a in atts[0]] == [
+        ("Ana Ruiz, a partner at the fund", "said")
+    ]
+    doc = "A police source told the Tribune that camera footage showed two men at the door."
+    _, atts = _extract(doc)
+    assert [a.texts["cue"] for a in atts[0]] == ["told"]
+
+
+def test_said_nothing_reports_no_content() -> None:
+    _, atts = _extract("The ministry said nothing about the fire at the depot.")
+    assert atts[0] == []
