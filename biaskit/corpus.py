@@ -587,7 +587,30 @@ def validate(corpus_dir: str | Path = "corpora") -> list[str]:
             problems.append(f"{path}:1: id {art.doc_id!r} already used by {seen[art.doc_id]}")
         seen[art.doc_id] = str(path)
         _ = assign_split(art.event, art.outlet, settings)
+        problems += _cue_inside_quote_problems(art, path)
     return problems
+
+
+def _cue_inside_quote_problems(art: GoldArticle, path: Path) -> list[str]:
+    """A direct quote's cue taken from inside the quotation when the verb recurs after it.
+
+    ``cue={said}`` takes the first occurrence: in "“He said no,” she said." that is the
+    quoted word, and the speaker's verb needs ``cue={said}#2``.
+    """
+    out = []
+    for sent in art.sentences:
+        for att in sent.attributions:
+            cue, content = att.cue, att.content
+            if "direct_quote" not in att.kind or cue is None or content is None:
+                continue
+            if content.start <= cue.start and cue.end <= content.end:
+                later = art.text.find(cue.text, content.end, sent.end)
+                if later >= 0:
+                    out.append(
+                        f"{path}:{sent.line}: cue {{{cue.text}}} is inside the quotation; the "
+                        f"speaker's verb is a later occurrence (write cue={{{cue.text}}}#N)"
+                    )
+    return out
 
 
 def article_to_json(art: GoldArticle) -> dict[str, Any]:

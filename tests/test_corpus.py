@@ -123,6 +123,18 @@ def test_validator_header_defects(tmp_path: Path, header: str, message: str) -> 
     assert problems and message in problems[0]
 
 
+def test_validator_flags_a_quote_cue_taken_from_inside_the_quotation(tmp_path: Path) -> None:
+    wrong = (
+        "“He said no,” she said. || att:direct_quote[src={she} stype=person cue={said} "
+        "content={He said no}]\n"
+    )
+    problems = corpus.validate(_corpus_with(tmp_path, wrong))
+    assert len(problems) == 1
+    assert "x.txt:7: cue {said} is inside the quotation" in problems[0]
+    right = wrong.replace("cue={said}", "cue={said}#2")
+    assert corpus.validate(_corpus_with(tmp_path / "ok", right)) == []
+
+
 def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     root = _corpus_with(tmp_path, "A plan. || claim\n")
     shutil.copy(
