@@ -128,3 +128,60 @@ def attribution_span_report(pred: Any, gold: Any) -> dict[str, Any]:
     out["source_type_accuracy"] = round(st_ok / st_n, 4) if st_n else 0.0
     out["n_gold_attributed"] = kind_n
     return out
+
+
+def corpus_attribution_report(
+    model: Any,
+    documents: Any,
+    sentences: Any,
+    splits: Iterable[str] = ("dev", "test", "test_outlet"),
+) -> dict[str, dict[str, Any]]:
+    """Attribution spans and kinds of ``model`` on the gold corpus, per split.
+
+    Runs :func:`biaskit.analyze` on each split's documents and scores the sentences whose
+    offsets match a gold sentence (the segmenter may split a few differently; those are left
+    out and counted in ``n_sentences`` versus ``n_aligned``).
+
+    Parameters
+    ----------
+    model : biaskit.persist.Model
+        The model to evaluate.
+    documents, sentences : pandas.DataFrame
+        The corpus tables of :func:`biaskit.corpus.load`.
+    splits : iterable of str
+        Splits to score (missing ones are skipped).
+
+    Returns
+    -------
+    dict
+        Per split: :func:`attribution_span_report` plus ``sentence`` (precision, recall and F1
+        of the sentence-level ``attribution`` tag on the aligned sentences), ``n_sentences``
+        and ``n_aligned``.
+    """
+    from biaskit.analysis import analyze
+
+    out: dict[str, dict[str, Any]] = {}
+    for split in splits:
+        docs = documents[documents["split"] == split]
+        gold = sentences[sentences["split"] == split]
+        if docs.empty:
+            continue
+        cols = [c for c in ("doc_id", "text", "outlet", "title") if c in docs]
+        pred = analyze(docs[cols], model, evidence=False)
+        both = pred.merge(gold, on=["doc_id", "start", "end"], suffixes=("", "_gold"))
+        report = attribution_span_report(both, both)
+        y = both["gold_attribution"].astype(bool).to_numpy()
+        p = both["attribution"].astype(bool).to_numpy()
+        tp = int((y & p).sum())
+        prec = tp / int(p.sum()) if p.any() else 0.0
+        rec = tp / int(y.sum()) if y.any() else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        report["sentence"] = {
+            "precision": round(prec, 4),
+            "recall": round(rec, 4),
+            "f1": round(f1, 4),
+        }
+        report["n_sentences"] = int(len(gold))
+        report["n_aligned"] = int(len(both))
+        out[split] = report
+    return out

@@ -500,6 +500,24 @@ def train_model(
                 Ys, _predict(bm, part), bm.named_steps["tagger"].thresholds_, labels
             )
     features = model.named_steps["features"]
+    spans: dict[str, Any] = {}
+    if data is None and corpus is not None:
+        # span-level attribution scores need whole documents (analyze), so corpus data only
+        from biaskit.corpus import load
+        from biaskit.evaluation import corpus_attribution_report
+        from biaskit.persist import Model
+
+        documents, sentences = load(corpus)
+        scored = Model(
+            model,
+            {
+                "name": name,
+                "labels": labels,
+                "thresholds": dict(zip(labels, thresholds.tolist(), strict=True)),
+            },
+            Path(out) if out is not None else Path(f"{name}.skops"),
+        )
+        spans = corpus_attribution_report(scored, documents, sentences)
     card = {
         "name": name,
         "labels": labels,
@@ -515,6 +533,7 @@ def train_model(
         "lexicons_sha256": lexicon_hash(),
         "metrics": metrics,
         "baselines": base_metrics,
+        "attribution_spans": spans,
         "params": {"random_state": random_state, "C": C, **features.get_params()},
         "n_features": int(features.n_features_out_),
         "versions": {
@@ -591,6 +610,22 @@ def card_markdown(card: dict[str, Any]) -> str:
         vals = [src.get(s, {}).get("macro_f1") for s in ("test", "test_outlet")]
         macro.append(" / ".join("–" if v is None else f"{v:.2f}" for v in vals))
     lines.append("| **macro-F1** | " + " | ".join(macro) + " |")
+    if card.get("attribution_spans"):
+        lines += [
+            "",
+            "## Attribution spans (token-overlap F1; kind and source-type accuracy)",
+            "",
+            "| split | aligned sentences (gold-attributed) | source | cue | content | kind | "
+            "source type | sentence F1 |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for split, r in card["attribution_spans"].items():
+            lines.append(
+                f"| {split} | {r['n_aligned']} of {r['n_sentences']} ({r['n_gold_attributed']}) | "
+                + " | ".join(f"{r[k]['overlap']['f1']:.3f}" for k in ("source", "cue", "content"))
+                + f" | {r['kind_accuracy']:.3f} | {r['source_type_accuracy']:.3f} | "
+                f"{r['sentence']['f1']:.3f} |"
+            )
     if card.get("external_evaluation"):
         lines += ["", "## External evaluation (zero-shot, never trained on these sets)", ""]
         for row in card["external_evaluation"]:
