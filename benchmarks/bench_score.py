@@ -16,11 +16,18 @@ files), in the same run:
 Every configuration runs in its own fresh Python process, so each pays its own imports, model
 loading and worker start-up (batch times are the wall time of the whole ``score()`` call), and
 its peak memory is its own: the highest sum of RSS over the process and all its children
-(worker processes, dask nannies), sampled every 0.1 s with psutil; without psutil, the maximum
-of ``resource.getrusage`` for the process and for its (largest) child.
+(worker processes, dask nannies), sampled every 0.1 s with psutil (PSS and the list of
+processes every second: reading them costs more, and the sampler runs inside the measured
+process); without psutil, the maximum of ``resource.getrusage`` for the process and for its
+(largest) child.
 
 Reported per configuration: articles/s, sentences/s, peak RSS, and the ratio to ``bare``, with
-the targets beside them: jobs1 >= 0.70 x bare, jobs2 >= 1.7 x bare, peak RSS < 1 GB.
+the targets beside them: jobs1 >= 0.70 x bare, jobs2 >= 1.7 x bare, peak RSS < 1 GB. Beside
+the wall-clock figures, CPU accounting: CPU-seconds of the process and of its workers, and
+the *CPU bound*: cores x (CPU-seconds of bare's analyze loop / CPU-seconds of the whole run),
+the ratio the run would reach if its cores never waited. On a machine shared with other jobs
+the wall-clock ratios drop with the load; the CPU figures much less (contention still adds
+some CPU time).
 
 Corpus: sentences are the text before `` || `` of the body lines of ``corpora/articles/*/*.txt``
 (a built-in list if the corpus is not there); each synthetic article has a headline, then 2–6
@@ -132,8 +139,14 @@ class PeakRSS:
     map them: the memory the run really takes), when the platform reports it.
     """
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.1, pss_every: int = 10) -> None:
         self.interval = interval
+        # PSS (smaps_rollup, ~1.5 ms a process) and the process tree (a scan of /proc) cost
+        # far more than RSS (statm): sampled every ``pss_every`` ticks, so that the sampler,
+        # which runs in the measured process, takes ~1% of a core instead of ~7%
+        self.pss_every = pss_every
+        self._tick = 0
+        self._procs: list[Any] = []
         self.peak = 0
         self.peak_pss: int | None = None
         self.method = "psutil"
@@ -147,12 +160,16 @@ class PeakRSS:
             self.method = "getrusage"
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self) -> None:
+    def _sample(self, full: bool = False) -> None:
         import psutil
 
+        full = full or self._tick % self.pss_every == 0
+        self._tick += 1
+        if full or not self._procs:
+            self._procs = [self._proc, *self._proc.children(recursive=True)]
         rss = 0
-        pss: int | None = 0
-        for p in [self._proc, *self._proc.children(recursive=True)]:
+        pss: int | None = 0 if full else None
+        for p in self._procs:
             try:
                 if pss is not None:
                     info = p.memory_full_info()
@@ -181,7 +198,7 @@ class PeakRSS:
         if self._proc is not None:
             self._stop.set()
             self._thread.join()
-            self._sample()
+            self._sample(full=True)
         else:  # ru_maxrss is in KiB on Linux
             own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
@@ -210,10 +227,17 @@ def run_bare(inputs: list[str], chunk_size: int) -> dict[str, Any]:
     # single-core: OpenBLAS/OpenMP would otherwise use a second core for part of the work
     with threadpool_limits(limits=1):
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for i in range(0, len(frame), chunk_size):
             n_sent += len(analyze(frame.iloc[i : i + chunk_size], model))
         seconds = time.perf_counter() - start
-    return {"articles": len(frame), "sentences": n_sent, "seconds": seconds}
+        analyze_cpu = time.process_time() - cpu_start
+    return {
+        "articles": len(frame),
+        "sentences": n_sent,
+        "seconds": seconds,
+        "analyze_cpu_seconds": analyze_cpu,
+    }
 
 
 def run_batch(config: str, inputs: list[str], chunk_size: int, out: Path) -> dict[str, Any]:
@@ -241,11 +265,12 @@ def run_batch(config: str, inputs: list[str], chunk_size: int, out: Path) -> dic
     }
 
 
-def cpu_seconds() -> float:
-    """User + system CPU time of this process and of its children that have been waited for."""
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU time of this process, and of its children that have been waited for
+    (worker processes; dask's nannies and workers)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def load_average() -> float | None:
@@ -262,12 +287,15 @@ def child(config: str, inputs: list[str], chunk_size: int, out: Path) -> None:
             res = run_bare(inputs, chunk_size)
         else:
             res = run_batch(config, inputs, chunk_size, out)
+    parent_cpu, workers_cpu = cpu_seconds()
     res.update(
         config=config,
         peak_rss=mem.peak,
         peak_pss=mem.peak_pss,
         rss_method=mem.method,
-        cpu_seconds=cpu_seconds(),  # whole process tree, start-up included
+        cpu_seconds=parent_cpu + workers_cpu,  # whole process tree, start-up included
+        parent_cpu_seconds=parent_cpu,
+        workers_cpu_seconds=workers_cpu,
         load_before=load_before,
         load_after=load_average(),
     )
@@ -301,9 +329,11 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
     bare = results.get("bare")
     lines = [
         "| config | articles | sentences | seconds | articles/s | sentences/s | "
-        "x bare | target | peak RSS (sum) | peak PSS (sum) | CPU s | load 1-min |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|",
+        "x bare | target | peak RSS (sum) | peak PSS (sum) | CPU s | CPU s parent + workers "
+        "| CPU bound x bare | load 1-min |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|",
     ]
+    bare_cpu = bare.get("analyze_cpu_seconds") if bare else None
     for name in CONFIGS:
         r = results.get(name)
         if r is None:
@@ -318,10 +348,19 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
         rss = r["peak_rss"] / 2**20
         rss_note = "OK" if r["peak_rss"] < RSS_LIMIT else "over 1 GB"
         pss = f"{r['peak_pss'] / 2**20:.0f} MB" if r.get("peak_pss") else "n/a"
+        split = bound = ""
+        if name != "bare" and "parent_cpu_seconds" in r:
+            split = f"{r['parent_cpu_seconds']:.1f} + {r['workers_cpu_seconds']:.1f}"
+            if bare_cpu:
+                # every core busy all the time: cores x (bare analyze CPU-s / CPU-s of the run)
+                cores = 1 if name == "jobs1" else 2
+                bound = f"{cores * bare_cpu / r['cpu_seconds']:.2f}"
+        elif name == "bare" and bare_cpu:
+            split = f"analyze {bare_cpu:.1f}"
         lines.append(
             f"| {name} | {r['articles']:,} | {r['sentences']:,} | {r['seconds']:.1f} | "
             f"{aps:.1f} | {sps:.0f} | {ratio:.2f} | {verdict} | {rss:.0f} MB ({rss_note}) "
-            f"| {pss} | {r.get('cpu_seconds', float('nan')):.0f} "
+            f"| {pss} | {r.get('cpu_seconds', float('nan')):.0f} | {split} | {bound} "
             f"| {r.get('load_before')} → {r.get('load_after')} |"
         )
     return lines
@@ -393,8 +432,12 @@ def main(argv: list[str] | None = None) -> int:
         "\ntargets: jobs1 >= 0.70 x bare single-core throughput; jobs2 >= 1.7 x bare; "
         "peak RSS < 1 GB (RSS summed over the process and its workers; PSS counts shared "
         "pages once). CPU s: user+system time of the whole process tree (model loading in "
-        f"every worker included); a 1-minute load above {os.cpu_count()} means other "
-        "processes competed for the CPUs and the wall-clock ratios understate the speed-up."
+        "every worker included), split into this process and its workers; CPU bound x bare: "
+        "the ratio the run would reach if its 1 or 2 cores were busy all the time (cores x "
+        "bare analyze CPU-s / CPU-s of the run; a ceiling for the wall-clock ratio, less "
+        "sensitive to other processes). A 1-minute load above "
+        f"{os.cpu_count()} means other processes competed for the CPUs and the wall-clock "
+        "ratios understate the speed-up."
     )
     if args.json:
         Path(args.json).write_text(

@@ -963,8 +963,10 @@ def _read_jsonl(src: Source, columns: ColumnMap, codec: str) -> Iterator[Record]
                     f"expected a JSON object per line, got {type(obj).__name__}",
                 )
                 continue
-            # lone surrogates ("\ud83d" escaped without its pair) become U+FFFD
-            obj = {_valid_unicode(k): _valid_unicode(v) for k, v in obj.items()}
+            # lone surrogates ("\ud83d" escaped without its pair) become U+FFFD; a line
+            # without a \uD800-\uDFFF escape or a surrogate of its own has none to replace
+            if "\\ud" in line or "\\uD" in line or _SURROGATE.search(line):
+                obj = {_valid_unicode(k): _valid_unicode(v) for k, v in obj.items()}
             yield _from_fields(obj, columns, src, line_no)
 
 

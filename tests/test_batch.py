@@ -280,6 +280,86 @@ def test_two_jobs_give_the_same_files_as_one(tmp_path):
     assert_same_outputs(tmp_path / "one", tmp_path / "two")
 
 
+def _assemble_at_the_end(monkeypatch) -> list[str]:
+    """Turn off the streaming of the final files; return the list the fallback logs into."""
+    from biaskit.batch import output
+
+    calls: list[str] = []
+    real_init, real_assemble = output._TableStream.__init__, output._assemble_table
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.streaming = False
+
+    def assemble(paths, target, *args, **kwargs):
+        calls.append(target.name)
+        return real_assemble(paths, target, *args, **kwargs)
+
+    monkeypatch.setattr(output._TableStream, "__init__", init)
+    monkeypatch.setattr(output, "_assemble_table", assemble)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("case", "chunk_size", "fmt", "streamed"),
+    [
+        ("synthetic", 50, "parquet", True),  # every part has the same schema: streamed
+        ("synthetic", 50, "csv", True),
+        ("fixtures", 3, "parquet", False),  # small parts differ (a column null in all rows)
+        ("fixtures", 3, "csv", False),
+    ],
+)
+def test_final_files_streamed_during_the_run_equal_those_assembled_at_the_end(
+    tmp_path, monkeypatch, case, chunk_size, fmt, streamed
+):
+    """The final tables are written part by part while the run goes on; when the parts do
+    not share one schema they are assembled at the end. Both give byte-identical files."""
+    if case == "synthetic":
+        inputs = [str(synthetic_jsonl(tmp_path / "in.jsonl", 300, seed=7))]
+    else:
+        inputs = fixture_inputs()
+    from biaskit.batch import output
+
+    seen: list[str] = []
+    real = output._assemble_table
+
+    def spy(paths, target, *args, **kwargs):
+        seen.append(target.name)
+        return real(paths, target, *args, **kwargs)
+
+    monkeypatch.setattr(output, "_assemble_table", spy)
+    run(inputs, tmp_path / "streamed", chunk_size=chunk_size, format=fmt, jobs=2)
+    assert (not seen) == streamed, seen
+    monkeypatch.undo()
+    calls = _assemble_at_the_end(monkeypatch)
+    run(inputs, tmp_path / "end", chunk_size=chunk_size, format=fmt)
+    assert sorted(calls) == [f"articles.{fmt}", f"sentences.{fmt}"]
+    for name in (f"sentences.{fmt}", f"articles.{fmt}", "errors.jsonl"):
+        assert (tmp_path / "streamed" / name).read_bytes() == (tmp_path / "end" / name).read_bytes()
+
+
+def test_parts_are_arrow_files_and_a_resumed_run_streams_them(tmp_path):
+    """Parts are Arrow IPC files; a resumed run appends the kept parts like new ones."""
+    import pyarrow as pa
+
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 100, seed=8)
+    out = tmp_path / "out"
+    with pytest.raises(InterruptedRun):
+        run([str(src)], out, chunk_size=10, scorer=fakescorer.InterruptAfter(4))
+    part = out / "parts" / "part-000000.arrow"
+    with pa.OSFile(str(part)) as fh:
+        table = pa.ipc.open_file(fh).read_all()
+    assert table.num_rows and set(SENTENCE_COLUMNS) <= set(table.column_names)
+    assert not list((out / "parts").glob("*.parquet"))
+    assert not list(out.glob("*.tmp"))  # the final files begun during the run are removed
+    resumed = run([str(src)], out, chunk_size=10, scorer=fakescorer.InterruptAfter(None),
+                  resume=True)
+    assert resumed.parts_resumed == 4 and resumed.closes
+    run([str(src)], tmp_path / "full", chunk_size=10, scorer=fakescorer.InterruptAfter(None))
+    for name in ("sentences.parquet", "articles.parquet", "errors.jsonl"):
+        assert (out / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
+
+
 def test_dask_gives_the_same_files_as_local(tmp_path):
     src = synthetic_jsonl(tmp_path / "in.jsonl", 200, seed=2)
     inputs = [str(src), *fixture_inputs()]

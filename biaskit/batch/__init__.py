@@ -15,12 +15,14 @@ rows; nothing is dropped silently.
 
 A run is resumable. Part *k* holds input rows ``k * chunk_size …`` — defined by the input
 order alone, whatever the number of workers — and is written atomically: each of its files
-(``parts/part-000123.parquet``, ``.articles.parquet``, ``.errors.jsonl``) as ``….tmp`` →
-fsync → rename, then ``part-000123.json`` (its counts), whose presence marks it complete.
-After Ctrl-C or ``kill -9``, ``resume=True`` skips the complete parts and produces the same
-final files as an uninterrupted run. The final files are assembled from the parts at the end,
-written as ``.tmp`` files and renamed together with run.json, and ``parts/`` is then
-removed. A lock file (``OUT/.lock``) keeps two runs out of the same directory.
+(``parts/part-000123.arrow``, ``.articles.arrow`` — Arrow IPC, cheap to write and to read
+back — and ``.errors.jsonl``) as ``….tmp`` → fsync → rename, then ``part-000123.json`` (its
+counts), whose presence marks it complete. After Ctrl-C or ``kill -9``, ``resume=True``
+skips the complete parts and produces the same final files as an uninterrupted run. The
+final files grow from the complete parts, in part order, while the workers score the next
+ones (as ``.tmp`` files; a resumed run appends its kept parts the same way); at the end
+they are renamed together with run.json, and ``parts/`` is removed. A lock file
+(``OUT/.lock``) keeps two runs out of the same directory.
 
 SIGTERM (``kill``, a scheduler's stop) ends a run as Ctrl-C does: workers stopped, lock
 released, complete parts kept, :class:`~biaskit.errors.InterruptedRun` saying how to resume.

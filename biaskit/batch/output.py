@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 import os
 import shutil
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -257,8 +256,9 @@ def _write_json(path: Path, data: Any) -> None:
 def _part_paths(parts: Path, k: int) -> dict[str, Path]:
     stem = f"part-{k:06d}"
     return {
-        "sentences": parts / f"{stem}.parquet",
-        "articles": parts / f"{stem}.articles.parquet",
+        # Arrow IPC files (see engines._arrow_bytes); the final tables are parquet or CSV
+        "sentences": parts / f"{stem}.arrow",
+        "articles": parts / f"{stem}.articles.arrow",
         "errors": parts / f"{stem}.errors.jsonl",
         "meta": parts / f"{stem}.json",  # written last: its presence marks the part complete
     }
@@ -296,17 +296,51 @@ def _part_meta(parts: Path, k: int) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- assembly
 
 
-def _unified_schema(paths: list[Path], empty: pd.DataFrame) -> Any:
+def _read_part(path: Path) -> Any:
+    """The table of one part file (an Arrow IPC file)."""
+    import pyarrow as pa
+
+    with pa.OSFile(os.fspath(path)) as source:  # read into memory: the file can go at once
+        return pa.ipc.open_file(source).read_all()
+
+
+def _part_info(path: Path) -> tuple[Any, int]:
+    """Schema (see :func:`_stored_schema`) and number of rows of one part file."""
+    import pyarrow as pa
+
+    with pa.OSFile(os.fspath(path)) as source:
+        reader = pa.ipc.open_file(source)
+        rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+        return _stored_schema(reader.schema), rows
+
+
+def _stored_schema(schema: Any) -> Any:
+    """``schema`` as a parquet file stores it (read back): the schema of the final table.
+
+    Parquet names the items of a list ``element`` where pandas' conversion says ``item``;
+    going through an empty parquet file gives the final file exactly the schema it has
+    always had, whatever parquet changes.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    sink = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), sink)
+    return pq.read_schema(pa.BufferReader(sink.getvalue()))
+
+
+def _unified_schema(paths: list[Path], empty: pd.DataFrame) -> Any:
+    import pyarrow as pa
+
     if not paths:
         return _to_arrow(empty).schema.remove_metadata()
-    schemas = [pq.read_schema(p) for p in paths]
-    unified = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
+    infos = [_part_info(p) for p in paths]
+    unified = pa.unify_schemas(
+        [s.remove_metadata() for s, _ in infos], promote_options="permissive"
+    )
     # keep pandas' dtype notes (nullable Int64, ...) of the first part that has rows
-    for path, schema in zip(paths, schemas, strict=True):
-        if schema.metadata and b"pandas" in schema.metadata and pq.read_metadata(path).num_rows:
+    for schema, rows in infos:
+        if schema.metadata and b"pandas" in schema.metadata and rows:
             return unified.with_metadata({b"pandas": schema.metadata[b"pandas"]})
     return unified
 
@@ -328,6 +362,65 @@ def _json_cell(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
+class _TableSink:
+    """One final table being written part by part: a parquet writer, or CSV text."""
+
+    def __init__(self, path: Path, fmt: str, schema: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.schema = schema
+        self.rows = 0
+        self._fh: Any = None
+        self._writer: Any = None
+        self._header = True
+        self._nested = [
+            f.name
+            for f in schema
+            if pa.types.is_list(f.type)
+            or pa.types.is_large_list(f.type)
+            or pa.types.is_struct(f.type)
+            or pa.types.is_map(f.type)
+        ]
+        if fmt == "csv":
+            self._fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        else:
+            self._writer = pq.ParquetWriter(path, schema)
+
+    def write(self, table: Any) -> None:
+        """Append ``table`` (already conformed to the schema)."""
+        if self._writer is not None:
+            self._writer.write_table(table)
+        else:
+            frame = table.drop_columns(self._nested).to_pandas()
+            for name in self._nested:
+                frame[name] = [_json_cell(v) for v in table.column(name).to_pylist()]
+            frame = frame.loc[:, self.schema.names]
+            frame.to_csv(self._fh, header=self._header, index=False)
+            self._header = False
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        """Finish the file (a CSV file without rows still gets its header)."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close()
+        elif self._fh is not None:
+            if self._header:
+                self.write(self.schema.empty_table())
+            fh, self._fh = self._fh, None
+            fh.close()
+
+    def discard(self) -> None:
+        """Close without caring whether the file is complete (it is about to be removed)."""
+        with contextlib.suppress(Exception):
+            if self._writer is not None:
+                self._writer.close()
+            if self._fh is not None:
+                self._fh.close()
+        self._writer = self._fh = None
+
+
 def _assemble_table(
     paths: list[Path],
     target: Path,
@@ -336,82 +429,215 @@ def _assemble_table(
     pending: list[tuple[Path, Path]],
 ) -> int:
     """Concatenate part tables into ``target.tmp`` (added to ``pending``), one part at a time."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     schema = _unified_schema(paths, empty)
-    nested = [
-        f.name
-        for f in schema
-        if pa.types.is_list(f.type)
-        or pa.types.is_large_list(f.type)
-        or pa.types.is_struct(f.type)
-        or pa.types.is_map(f.type)
-    ]
     rows = 0
 
-    def tables() -> Iterator[Any]:
-        for path in paths:
-            yield _conform(pq.read_table(path), schema)
-
-    def write_parquet(tmp: Path) -> None:
+    def write(tmp: Path) -> None:
         nonlocal rows
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for table in tables():
-                writer.write_table(table)
-                rows += table.num_rows
+        sink = _TableSink(tmp, fmt, schema)
+        try:
+            for path in paths:
+                sink.write(_conform(_read_part(path), schema))
+            sink.close()
+        finally:
+            sink.discard()
+        rows = sink.rows
 
-    def write_csv(tmp: Path) -> None:
-        nonlocal rows
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            header = True
-            for table in itertools.chain(tables(), [] if paths else [schema.empty_table()]):
-                frame = table.drop_columns(nested).to_pandas()
-                for name in nested:
-                    frame[name] = [_json_cell(v) for v in table.column(name).to_pylist()]
-                frame = frame.loc[:, schema.names]
-                frame.to_csv(fh, header=header, index=False)
-                header = False
-                rows += table.num_rows
-
-    pending.append((_write_tmp(target, write_csv if fmt == "csv" else write_parquet), target))
+    pending.append((_write_tmp(target, write), target))
     return rows
 
 
-def _assemble(
-    out: Path, n_parts: int, fmt: str, pending: list[tuple[Path, Path]]
-) -> dict[str, int]:
-    """Build the final files from the parts as ``.tmp`` files listed in ``pending``.
+class _TableStream:
+    """A final table written while the run goes on, one complete part after another.
 
-    Returns the row counts written. The caller renames them with :func:`_commit`, together
-    with run.json, or removes them.
+    The final file takes the schema all parts share (see :func:`_unified_schema`); it is
+    known here once the first part is in, provided every later part has the same schema,
+    which is what the shipped analysis gives. A first part without rows, or a later part
+    whose schema differs (a column null in every row of a small part, say), ends the
+    streaming: the file is then assembled from all the parts at the end, as
+    :func:`_assemble_table` does. Either way the file holds the same rows and schema.
     """
-    parts = out / PARTS_DIR
-    names = _output_names(fmt)
-    paths = [_part_paths(parts, k) for k in range(n_parts)]
-    empty_sentences = pd.DataFrame({c: pd.Series(dtype=object) for c in SENTENCE_COLUMNS})
-    empty_articles = pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in (*ARTICLE_COLUMNS, *_ARTICLE_EXTRA)}
-    )
-    counts = {
-        "sentences": _assemble_table(
-            [p["sentences"] for p in paths], out / names["sentences"], fmt, empty_sentences, pending
-        ),
-        "articles": _assemble_table(
-            [p["articles"] for p in paths], out / names["articles"], fmt, empty_articles, pending
-        ),
-    }
 
-    def write_errors(tmp: Path) -> None:
-        n = 0
-        with open(tmp, "wb") as dst:
-            for p in paths:
-                with open(p["errors"], "rb") as src:
-                    for line in src:
-                        dst.write(line)
-                        n += 1
-        counts["errors"] = n
+    def __init__(self, target: Path, fmt: str, empty: pd.DataFrame) -> None:
+        self.target = target
+        self.tmp = target.with_name(target.name + ".tmp")
+        self.fmt = fmt
+        self.empty = empty
+        self.paths: list[Path] = []
+        self.sink: _TableSink | None = None
+        self.first: Any = None  # schema of the first part, as its file has it
+        self.streaming = True
 
-    target = out / names["errors"]
-    pending.append((_write_tmp(target, write_errors), target))
-    return counts
+    def append(self, path: Path) -> None:
+        """Add the next part's table."""
+        self.paths.append(path)
+        if not self.streaming:
+            return
+        table = _read_part(path)
+        if self.sink is None:
+            metadata = table.schema.metadata or {}
+            if not table.num_rows or b"pandas" not in metadata:
+                self._stop()  # the final file takes the pandas notes of a later part
+                return
+            self.first = table.schema.remove_metadata()
+            schema = _stored_schema(table.schema).remove_metadata()
+            schema = schema.with_metadata({b"pandas": metadata[b"pandas"]})
+            self.sink = _TableSink(self.tmp, self.fmt, schema)
+        elif not table.schema.remove_metadata().equals(self.first, check_metadata=True):
+            self._stop()
+            return
+        self.sink.write(_conform(table, self.sink.schema))
+
+    def _stop(self) -> None:
+        logger.debug("%s: part schemas differ; assembling it at the end", self.target.name)
+        self.discard()
+        self.streaming = False
+
+    def finish(self, pending: list[tuple[Path, Path]]) -> int:
+        """Complete ``target.tmp``, add it to ``pending``; return its number of rows."""
+        if self.sink is None:  # no part, or streaming stopped: from the parts, now
+            self.streaming = False
+            return _assemble_table(self.paths, self.target, self.fmt, self.empty, pending)
+        sink, self.sink = self.sink, None
+        self.streaming = False  # from here on the file is the caller's (in pending)
+        try:
+            sink.close()
+            _fsync_file(self.tmp)
+        except BaseException:
+            sink.discard()
+            with contextlib.suppress(OSError):
+                self.tmp.unlink()
+            raise
+        pending.append((self.tmp, self.target))
+        return sink.rows
+
+    def discard(self) -> None:
+        """Drop the unfinished ``target.tmp`` (a finished one belongs to ``pending``)."""
+        if self.sink is None and not self.streaming:
+            return
+        if self.sink is not None:
+            self.sink.discard()
+            self.sink = None
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+class _Assembler:
+    """Builds the final files from the complete parts, in part order, as they complete.
+
+    The tables are appended to ``sentences.parquet.tmp`` and ``articles.parquet.tmp``
+    (``.csv`` with ``format="csv"``) and the error rows to ``errors.jsonl.tmp`` while the
+    workers score the next parts, so that little is left to do when the last part is in;
+    :meth:`finish` completes them and hands them to :func:`_commit`. Parts kept from an
+    interrupted run are appended like new ones (a resumed run writes the same files), and
+    a run that stops before :meth:`finish` removes the ``.tmp`` files (:meth:`discard`).
+
+    Parameters
+    ----------
+    out : Path
+        The output directory.
+    fmt : {"parquet", "csv"}
+        Format of the two tables.
+
+    """
+
+    def __init__(self, out: Path, fmt: str) -> None:
+        self.parts = out / PARTS_DIR
+        names = _output_names(fmt)
+        self.streams = {
+            "sentences": _TableStream(
+                out / names["sentences"],
+                fmt,
+                pd.DataFrame({c: pd.Series(dtype=object) for c in SENTENCE_COLUMNS}),
+            ),
+            "articles": _TableStream(
+                out / names["articles"],
+                fmt,
+                pd.DataFrame(
+                    {c: pd.Series(dtype=object) for c in (*ARTICLE_COLUMNS, *_ARTICLE_EXTRA)}
+                ),
+            ),
+        }
+        self.errors_target = out / names["errors"]
+        self.errors_tmp = self.errors_target.with_name(self.errors_target.name + ".tmp")
+        self._errors: Any = None
+        self.error_rows = 0
+        self.next = 0  # the first part not appended yet
+        self._complete: set[int] = set()
+        self.seconds = 0.0
+
+    def complete(self, k: int) -> None:
+        """Part ``k`` is complete on disk: append it, and the complete parts that follow it."""
+        self._complete.add(k)
+        if self.next not in self._complete:
+            return
+        started = time.perf_counter()
+        while self.next in self._complete:
+            self._complete.discard(self.next)
+            self._append(self.next)
+            self.next += 1
+        self.seconds += time.perf_counter() - started
+
+    def _append(self, k: int) -> None:
+        paths = _part_paths(self.parts, k)
+        for name, stream in self.streams.items():
+            try:
+                stream.append(paths[name])
+            except OSError as exc:
+                raise _output_error(stream.target, exc) from exc
+        try:
+            if self._errors is None:
+                self._errors = open(self.errors_tmp, "wb")  # noqa: SIM115
+            with open(paths["errors"], "rb") as src:
+                for line in src:
+                    self._errors.write(line)
+                    self.error_rows += 1
+        except OSError as exc:
+            raise _output_error(self.errors_target, exc) from exc
+
+    def finish(self, n_parts: int, pending: list[tuple[Path, Path]]) -> dict[str, int]:
+        """Complete the final files as ``.tmp`` files listed in ``pending``; return row counts.
+
+        The caller renames them with :func:`_commit`, together with run.json, or removes them.
+        """
+        if self.next != n_parts or self._complete:
+            raise BiaskitError(
+                f"{self.next} of {n_parts} parts assembled; this is a bug in biaskit.batch"
+            )
+        started = time.perf_counter()
+        counts = {}
+        for name, stream in self.streams.items():
+            try:
+                counts[name] = stream.finish(pending)
+            except OSError as exc:
+                raise _output_error(stream.target, exc) from exc
+        try:
+            if self._errors is None:
+                self._errors = open(self.errors_tmp, "wb")  # noqa: SIM115
+            errors, self._errors = self._errors, None
+            errors.close()
+            _fsync_file(self.errors_tmp)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                self.errors_tmp.unlink()
+            raise _output_error(self.errors_target, exc) from exc
+        pending.append((self.errors_tmp, self.errors_target))
+        counts["errors"] = self.error_rows
+        self.seconds += time.perf_counter() - started
+        return counts
+
+    def discard(self) -> None:
+        """Remove the unfinished ``.tmp`` files (the run stopped before :meth:`finish`)."""
+        for stream in self.streams.values():
+            stream.discard()
+        if self._errors is not None:
+            with contextlib.suppress(OSError):
+                self._errors.close()
+            self._errors = None
+            with contextlib.suppress(OSError):
+                self.errors_tmp.unlink()

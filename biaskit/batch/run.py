@@ -26,7 +26,7 @@ from biaskit.batch.options import ScoreOptions, ScoreResult
 from biaskit.batch.output import (
     PARTS_DIR,
     RUN_FILE,
-    _assemble,
+    _Assembler,
     _commit,
     _fsync_dir,
     _json_writer,
@@ -153,13 +153,15 @@ def score(
         parts = out / PARTS_DIR
         _check_manifest(parts, manifest, opts)
         pending: list[tuple[Path, Path]] = []  # final files written as .tmp, not yet renamed
+        # the final files grow part by part while the workers score the next parts
+        assembler = _Assembler(out, opts.format)
         try:
             state = _run_parts(
-                opts, sources, parts, _estimate_rows(sources, input_info), stop.check
+                opts, sources, parts, _estimate_rows(sources, input_info), assembler, stop.check
             )
-            t_assemble = time.perf_counter()
-            counts = _assemble(out, state["parts"], opts.format, pending)
-            timings["assemble_seconds"] = time.perf_counter() - t_assemble
+            counts = assembler.finish(state["parts"], pending)
+            # time this process spent on the final files, most of it during the scoring
+            timings["assemble_seconds"] = assembler.seconds
             result = ScoreResult(
                 out_dir=out,
                 files={k: out / v for k, v in _output_names(opts.format).items()},
@@ -194,6 +196,7 @@ def score(
                 "again with resume=True (CLI: --resume), with fewer jobs if memory ran out"
             ) from exc
         finally:
+            assembler.discard()  # unfinished .tmp files (finished ones are in pending)
             for tmp, _ in pending:  # written but not renamed: not a result
                 with contextlib.suppress(OSError):
                     tmp.unlink()
@@ -337,10 +340,12 @@ def _run_parts(
     sources: list[bio.Source],
     parts: Path,
     total: int | None,
+    assembler: _Assembler,
     check: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """Read, cut into parts, score the missing parts, write them; return the counts.
 
+    Every complete part, new or kept from an interrupted run, goes to ``assembler``.
     ``check`` runs after each part is written (it raises to stop the run).
     """
     state: dict[str, Any] = {
@@ -378,6 +383,7 @@ def _run_parts(
             meta = _part_meta(parts, chunk.k) if opts.resume else None
             if meta is not None and meta.get("rows") == chunk.rows:
                 account(meta, resumed=True)
+                assembler.complete(chunk.k)
                 continue
             if meta is not None:
                 logger.warning("part %d does not match the input; scoring it again", chunk.k)
@@ -411,6 +417,7 @@ def _run_parts(
                 )
             _write_part(parts, k, result, meta)
             account(meta, resumed=False)
+            assembler.complete(k)
             check()
         aborted = False
     finally:
