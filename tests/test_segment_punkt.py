@@ -126,3 +126,25 @@ def test_without_realignment_it_is_nltk() -> None:
 @given(st.text(alphabet=" \t\f\v\xa0\r\nab.\u2028\x85\x1c", max_size=40))
 def test_newline_runs_match_the_pattern(text: str) -> None:
     assert _newline_runs(text) == [m.span() for m in _NEWLINES.finditer(text)]
+
+
+def test_falls_back_to_nltk_when_its_internals_move(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Should a future NLTK drop an internal the fast path reads, segmentation still works."""
+    from biaskit import segment as seg
+
+    text = (
+        "Gov. Ana Ruiz said on Jan. 5 that the U.S. plan was late. “We will see,” she said. "
+        "Prices rose 3.5% in May.\n\nA new paragraph starts here. It ends here."
+    )
+    fast = seg.NewsSegmenter().spans(text)
+
+    def broken(self: object, *args: object, **kwargs: object) -> None:
+        raise AttributeError("_word_tokenizer_re")
+
+    monkeypatch.setattr(seg._NewsPunktTokenizer, "__init__", broken)
+    slow_segmenter = seg.NewsSegmenter()
+    assert slow_segmenter.spans(text) == fast
+    assert type(slow_segmenter.tokenizer) is PunktSentenceTokenizer
+    assert "NLTK internals changed" in caplog.text
