@@ -82,7 +82,7 @@ _FAST_WORD = re.compile(r"[A-Za-z0-9_’'-]+")
 #: the only characters outside ASCII and ``’`` that ``re.IGNORECASE`` matches to ASCII letters
 #: (İ ı ſ K), or whose ``str.lower()`` holds ASCII (checked over every code point)
 _FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
-#: the characters besides letters and digits that ``[\w’'-]`` holds (see _is_word_char)
+#: the characters besides letters and digits that ``[\w’'-]`` holds
 _WORD_PUNCT = "_’'-"
 
 
@@ -625,12 +625,7 @@ class _EvidenceContext:
             # highest-weighted features of the linear model for this tag
             if tag not in self.contrib:
                 continue
-            top = self.top.get(tag)
-            if top is not None and not top[2][i]:  # the batch sort decides (_top_features)
-                pairs = top[0][top[1][i] : top[1][i + 1]]
-            else:
-                pairs = self._top_features(tag, i)
-            for j, weight in pairs:
+            for j, weight in self._top_features(tag, i):
                 feature = features.get(j)
                 if feature is None:
                     name = str(self.names[j])  # str: names may be numpy strings
@@ -681,8 +676,8 @@ class _EvidenceContext:
         ASCII letters, digits and ``_’'-``, and ``lowered`` (``text.lower()``, None when the
         text holds one of the four characters that match ASCII letters case-insensitively)
         has the text's length, so comparing lowercased slices is ``re.IGNORECASE``'s
-        comparison, ``str.isspace`` is ``\s`` and ``_is_word_char`` is ``[\w’'-]``. Other
-        terms and texts go to the regex.
+        comparison, ``str.isspace`` is ``\s`` and ``c.isalnum() or c in _WORD_PUNCT`` is
+        ``[\w’'-]``. Other terms and texts go to the regex.
         """
         if term in self.words:
             words = self.words[term]
@@ -696,7 +691,7 @@ class _EvidenceContext:
         first = words[0]
         p = lowered.find(first)
         while p >= 0:
-            # _is_word_char inlined (the hot loop of the evidence)
+            # ``[\w’'-]`` tested inline (the hot loop of the evidence)
             if p == 0 or not (text[p - 1].isalnum() or text[p - 1] in _WORD_PUNCT):
                 q = p + len(first)
                 for w in words[1:]:
@@ -774,11 +769,6 @@ def _round(values: np.ndarray, ndigits: int) -> np.ndarray:
         flat, src = out.reshape(-1), values.reshape(-1)
         flat[rest] = [round(v, ndigits) for v in src[rest].tolist()]
     return out
-
-
-def _is_word_char(c: str) -> bool:
-    r"""``[\w’'-]`` for one character (``\w`` of ``re`` is ``str.isalnum()`` or ``_``)."""
-    return c.isalnum() or c in _WORD_PUNCT
 
 
 def _ngram_pattern(term: str) -> re.Pattern[str]:

@@ -294,8 +294,12 @@ _DOC_SUBJECT = re.compile(
 # an indefinite noun phrase, then a naming participle and the name: "a group called the “Maren
 # Brigades”", "a firm named Acme"
 _NAMED_THING = re.compile(
-    r"\b[Aa]n?\s[^,;:]*?\s(?:called|named|dubbed|known as)\s+(?:the\s+)?[“\"‘A-Z]"
+    # bounded: tried from every "a"/"an", an unbounded gap is quadratic in the sentence
+    r"\b[Aa]n?\s[^,;:]{0,80}?\s(?:called|named|dubbed|known as)\s+(?:the\s+)?[“\"‘A-Z]"
 )
+#: how many tokens back an appositive's opening comma or dash may lie (long ones, "Dr. X, an
+#: obesity specialist at … who was not involved in the research, said", take about 30)
+_APPOSITIVE_SPAN = 60
 _NAMING_PAST = {"called", "dubbed", "branded", "described", "labelled", "labeled"}
 _NAME_JOINERS = {"of", "the", "and", "for", "de", "van", "von", "al", "bin", "da", "del", "la",
                  "on", "in", "a", "an"}
@@ -539,8 +543,12 @@ def _cue_matches(
     return out
 
 
-def _np_left(doc: str, sent_start: int, end: int) -> tuple[int, int] | None:
-    """The noun phrase ending just before ``end`` (walk left over words, stop at boundaries)."""
+def _np_left(doc: str, sent_start: int, end: int, _depth: int = 0) -> tuple[int, int] | None:
+    """The noun phrase ending just before ``end`` (walk left over words, stop at boundaries).
+
+    An appositive between commas or dashes is stepped over by looking left of it again, at most
+    twice (``_depth``): deeper nesting is not an appositive but a list or a run of separators.
+    """
     seg = doc[sent_start:end]
     toks = [(m.start() + sent_start, m.end() + sent_start, m.group()) for m in _WORD.finditer(seg)]
     # skip adverbs/auxiliaries/time words right before the verb ("Haftar also said"); a number
@@ -569,20 +577,30 @@ def _np_left(doc: str, sent_start: int, end: int) -> tuple[int, int] | None:
     if toks[-1][2] in ("—", "–") and len(toks) > 1:
         # "Viktor Halden — the former minister — insists": the source is the NP before the
         # appositive between dashes, extended over it
-        dashes = [i for i, t in enumerate(toks[:-1]) if t[2] == toks[-1][2]]
-        head = _np_left(doc, sent_start, toks[dashes[-1]][0]) if dashes else None
+        # the opening dash within a few words, with words between (a run of dashes is a
+        # separator, not an appositive; the bound also keeps the recursion shallow)
+        n = len(toks)
+        dashes = [
+            i for i in range(max(0, n - _APPOSITIVE_SPAN), n - 2) if toks[i][2] == toks[-1][2]
+        ]
+        head = (
+            _np_left(doc, sent_start, toks[dashes[-1]][0], _depth + 1)
+            if dashes and _depth < 2
+            else None
+        )
         if head is None:
             return None
         return head[0], len(doc[: toks[-1][0]].rstrip())
     if toks[-1][2] == "," and len(toks) > 1:
         # "Gen. Ortiz, the army chief, said" — an appositive or relative clause ends here:
         # the source is the NP before the appositive, extended over it
-        commas = [i for i, t in enumerate(toks[:-1]) if t[2] == ","]
-        if commas:
-            head = _np_left(doc, sent_start, toks[commas[-1]][0])
+        n = len(toks)
+        commas = [i for i in range(max(0, n - _APPOSITIVE_SPAN), n - 2) if toks[i][2] == ","]
+        if commas and _depth < 2:
+            head = _np_left(doc, sent_start, toks[commas[-1]][0], _depth + 1)
             if head is not None and doc[head[0] : head[1]].isdigit() and len(commas) > 1:
                 # "Ana Ruiz, 45, a teacher, said": the age is an appositive too
-                head = _np_left(doc, sent_start, toks[commas[-2]][0])
+                head = _np_left(doc, sent_start, toks[commas[-2]][0], _depth + 1)
             if head is not None:
                 appos = doc[toks[commas[-1]][1] : toks[-1][0]].strip()
                 if appos.split(" ", 1)[0].lower() in (
@@ -1679,21 +1697,20 @@ def _extract_sentence(
     ):
         m = None  # beside another attribution only the past forms ("a call", "calls" are nouns)
     if m:
-        if True:
-            cue = (s + m.start("verb"), s + m.end("verb"))
-            src = _np_left(doc, s, cue[0])
-            stext = doc[src[0] : src[1]] if src else ""
-            if (
-                src is not None
-                and _plausible_source(stext, False, {"weight": 1.0})
-                and not _NAMED_THING.search(stext + " " + doc[cue[0] : e])  # "a group called “X”"
-            ):
-                q = next(((qs, qe) for qs, qe in qparts if qs >= cue[1]), None)
-                content = _strip_marks(doc, q) if q else None
-                kind = ["reported_speech", "direct_quote"]
-                if _is_anonymous(stext):
-                    kind.append("anonymous")
-                add(Attribution(kind, "naming_quote", cue, src, content, _source_type(stext)))
+        cue = (s + m.start("verb"), s + m.end("verb"))
+        src = _np_left(doc, s, cue[0])
+        stext = doc[src[0] : src[1]] if src else ""
+        if (
+            src is not None
+            and _plausible_source(stext, False, {"weight": 1.0})
+            and not _NAMED_THING.search(stext + " " + doc[cue[0] : e])  # "a group called “X”"
+        ):
+            q = next(((qs, qe) for qs, qe in qparts if qs >= cue[1]), None)
+            content = _strip_marks(doc, q) if q else None
+            kind = ["reported_speech", "direct_quote"]
+            if _is_anonymous(stext):
+                kind.append("anonymous")
+            add(Attribution(kind, "naming_quote", cue, src, content, _source_type(stext)))
     # a report found / data show … (also beside "according to the statement")
     if not any(a.rule in ("document_verb", "finding_verb") for a in atts):
         m = _DOC_VERB.search(text) if any(v in text for v in _DOC_VERB_STEMS) else None

@@ -604,8 +604,8 @@ def _cue_inside_quote_problems(art: GoldArticle, path: Path) -> list[str]:
             if "direct_quote" not in att.kind or cue is None or content is None:
                 continue
             if content.start <= cue.start and cue.end <= content.end:
-                later = art.text.find(cue.text, content.end, sent.end)
-                if later >= 0:
+                word = re.compile(rf"(?<!\w){re.escape(cue.text)}(?!\w)")
+                if word.search(art.text, content.end, sent.end):
                     out.append(
                         f"{path}:{sent.line}: cue {{{cue.text}}} is inside the quotation; the "
                         f"speaker's verb is a later occurrence (write cue={{{cue.text}}}#N)"

@@ -539,9 +539,9 @@ def _voice_tokens(
 
 
 #: per fitted word vectoriser, its vocabulary as a token → code table (built on first use)
-_WORD_TABLES: weakref.WeakKeyDictionary[CountVectorizer, tuple[dict[str, Any], _WordTable]] = (
-    weakref.WeakKeyDictionary()
-)
+_WORD_TABLES: weakref.WeakKeyDictionary[
+    CountVectorizer, tuple[dict[str, Any], tuple[int, ...], _WordTable]
+] = weakref.WeakKeyDictionary()
 
 
 class _WordTable:
@@ -611,11 +611,13 @@ def _word_counts(
     if not _plain_word_vectorizer(vec):
         return vec.transform(texts)
     vocabulary = vec.vocabulary_
+    ngram_range = tuple(vec.ngram_range)
     cached = _WORD_TABLES.get(vec)
-    if cached is None or cached[0] is not vocabulary:
-        cached = (vocabulary, _WordTable(vocabulary, vec.ngram_range))
+    # rebuilt when the vectoriser is refitted (a new vocabulary object) or its range is reset
+    if cached is None or cached[0] is not vocabulary or cached[1] != ngram_range:
+        cached = (vocabulary, ngram_range, _WordTable(vocabulary, vec.ngram_range))
         _WORD_TABLES[vec] = cached
-    table = cached[1]
+    table = cached[2]
     flat, lengths = _flatten(tokens)
     n_tok = len(flat)
     row_of = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)

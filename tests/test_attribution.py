@@ -638,3 +638,17 @@ def test_data_cited_by_a_speaker_are_part_of_what_is_said() -> None:
 def test_said_nothing_reports_no_content() -> None:
     _, atts = _extract("The ministry said nothing about the fire at the depot.")
     assert atts[0] == []
+
+
+@pytest.mark.parametrize(
+    "filler",
+    ["— " * 3000, ", " * 3000, "a — b — " * 1500, "a, b, " * 1500],
+    ids=["dash-run", "comma-run", "dash-appositives", "comma-list"],
+)
+def test_long_separator_runs_before_a_verb_do_not_recurse(filler: str) -> None:
+    """Appositive look-back is bounded: no RecursionError on runs of dashes or commas."""
+    from biaskit.attribution import extract_article
+
+    doc = "Officials " + filler + "said the plan failed."
+    atts = extract_article(doc, [(0, len(doc))])
+    assert isinstance(atts, list)

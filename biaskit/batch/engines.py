@@ -162,6 +162,8 @@ def _exit_now() -> None:
     it about half a second more, during which the run waits for it at shutdown. Registered
     last, this runs first: the standard streams are flushed, then the process ends.
     """
+    with contextlib.suppress(Exception):
+        logging.shutdown()  # flush the worker's log handlers (files included)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
