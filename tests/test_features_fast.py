@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -311,7 +312,7 @@ def model():
 
 @pytest.fixture(scope="module")
 def corpus_sentences() -> pd.DataFrame:
-    return load("corpora")[1]
+    return load(Path(__file__).resolve().parent.parent / "corpora")[1]
 
 
 def test_shipped_featurizer_identical_on_corpus(model, corpus_sentences) -> None:
