@@ -60,12 +60,13 @@ class ScoreOptions:
 
     """
 
-    id_col: str = "doc_id"
-    text_col: str = "text"
-    outlet_col: str = "outlet"
-    title_col: str = "title"
-    date_col: str = "published"
-    url_col: str = "url"
+    # the reader's defaults (io.ColumnMap), stated once
+    id_col: str = bio.ColumnMap.id_col
+    text_col: str = bio.ColumnMap.text_col
+    outlet_col: str = bio.ColumnMap.outlet_col
+    title_col: str = bio.ColumnMap.title_col
+    date_col: str = bio.ColumnMap.date_col
+    url_col: str = bio.ColumnMap.url_col
     encoding: str = "utf-8"
     jobs: int | None = None
     chunk_size: int = 500
