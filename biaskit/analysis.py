@@ -5,8 +5,8 @@ This is where a sentence gets its tags. :func:`analyze` runs, for a batch of doc
 1. :func:`biaskit.segment.segment_frame` — sentences with offsets;
 2. the model's featurizer and tagger, once over the whole batch (vectorised) — probabilities
    for every label, decisions at the thresholds stored in the model;
-3. lexicon matches per sentence and :func:`biaskit.attribution.extract_article` — source, cue
-   and content spans per article;
+3. lexicon matches (for the whole batch at once) and :func:`biaskit.attribution.extract_article`
+   — source, cue and content spans per article;
 4. the tag decisions, as array operations over all sentences; Python runs per sentence only
    where a rule fired or a lexicon term matched (what the rules say) and where a tag is on
    (kinds, spans);
@@ -181,8 +181,11 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
 
     # --- per document: lexicon matches, attribution rules, quotation parts. segment_frame
     # emits each document's sentences as one contiguous run of rows.
-    matcher = default_matcher()
-    all_matches: list[list[dict[str, Any]]] = []
+    # lexicon matches of every sentence, found for the whole batch at once and shared by the
+    # attribution rules and the evidence
+    all_matches: list[list[dict[str, Any]]] = default_matcher().matches_many(
+        [doc[s:e] for doc, s, e in zip(doc_texts, starts, ends, strict=True)], starts
+    )
     att_spans: list[list[Any]] = []
     # quotation parts per sentence (doc offsets), only where a lexicon term matched: they
     # tell writer-voice cues from quoted ones
@@ -193,9 +196,7 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
     for a, b in runs:
         doc = doc_texts[a]
         spans = list(zip(starts[a:b], ends[a:b], strict=True))
-        # lexicon matches once per sentence, shared by the attribution rules and evidence
-        sent_matches = [matcher.matches(doc[s:e], offset=s) for s, e in spans]
-        all_matches.extend(sent_matches)
+        sent_matches = all_matches[a:b]
         att_spans.extend(extract_article(doc, spans, sent_matches))
         if any(sent_matches):
             quotes = quote_spans(doc)  # sorted, non-overlapping: ends are sorted too
@@ -228,9 +229,12 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
         if not matches:
             continue
         quoted_parts = quote_parts[i]
-        w_matches = [
-            m for m in matches if not any(qs <= m["start"] < qe for qs, qe in quoted_parts)
-        ]
+        # most sentences hold no quotation: every match is then in the writer's voice
+        w_matches = (
+            [m for m in matches if not any(qs <= m["start"] < qe for qs, qe in quoted_parts)]
+            if quoted_parts
+            else matches
+        )
         # a positive without any rule or attribution cue behind it needs a confident model
         if not atts:
             cue_seen[i] = any(
@@ -245,6 +249,8 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
         if terms:
             strong_terms[i] = terms
             has_strong_term[i] = True
+        if not quoted_parts:
+            continue
         # framing, quoted voice: kinds from the framing lexicons inside quotation marks
         q_terms = [
             m

@@ -15,20 +15,27 @@ sparse matrix, the horizontal stack of:
 Every column has a readable name (``get_feature_names_out``) that evidence uses.
 
 ``transform`` works on the whole batch (issue #5: it was the slowest stage of ``analyze``):
-the lowercased sentences are tokenised once, and those tokens serve the word n-grams (looked
-up with one dict probe per token and integer pairs for bigrams, instead of
-``CountVectorizer``'s per-sentence analyzer), the lexicon counts of sentences in one voice,
-and the gates of the word regexes, which then run only on the sentences that contain one of
-the words they can match. The matrix is the one the per-sentence implementation gave, bit
-for bit and in the same stored order, so fitted models keep their predictions;
-``tests/test_features_fast.py`` keeps that implementation as the reference and compares.
+the sentences are tokenised once, in one regex pass over the batch joined by a separator,
+and one dict probe per token gives its id in a per-vocabulary token table (``_TokenTable``)
+that holds what every part needs from a token, worked out the first time it is seen: its word
+n-gram code (bigrams are then integer pairs looked up with numpy, instead of
+``CountVectorizer``'s per-sentence analyzer), its lexicon code (the lexicon counts of both
+voices, walked with numpy), the gate flags of the word regexes (which then run only on the
+sentences that contain one of the words they can match), and its capitals, digits and words
+for the structural and subjectivity counts. Only sentences split between the writer's and
+the quoted voice are tokenised again, per voice. The matrix is the one the per-sentence
+implementation gave, bit for bit and in the same stored order, so fitted models keep their
+predictions; ``tests/test_features_fast.py`` keeps that implementation as the reference and
+compares.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
 from typing import Any
@@ -42,21 +49,20 @@ from sklearn.utils.validation import check_is_fitted
 
 from biaskit.errors import SchemaError
 from biaskit.lexicons import (
+    SEPARATORS,
     TOKEN_PATTERN,
     LexiconMatcher,
-    _flatten,
-    _preprocess,
     case_special,
     count_matrix,
     gate_table,
     gated,
+    joined_tokens,
     load_lexicon,
-    run_flags,
     tokenize,
-    word_runs,
 )
 from biaskit.quotes import quote_spans
 from biaskit.subjectivity import _GATE_WORDS as SUBJECTIVITY_GATES
+from biaskit.subjectivity import _WORD as SUBJECTIVITY_WORD
 from biaskit.subjectivity import subjectivity_columns
 
 FEATURIZER_COLUMNS: tuple[str, ...] = ("text", "in_quote", "is_headline", "sent_id", "paragraph")
@@ -229,40 +235,35 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         writer, quoted, _ = _split_voices(texts, in_quote)
         return writer, quoted
 
-    def _structure(
-        self,
-        frame: pd.DataFrame,
-        writer: list[str] | None = None,
-        writer_counts: sp.csr_matrix | None = None,
-        tokens: Sequence[list[str]] | None = None,
-        writer_tokens: Sequence[list[str]] | None = None,
-        whole: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Structural columns; the writer-voice split, counts and tokens when known.
+    def _structure(self, frame: pd.DataFrame, batch: _Batch | None = None) -> np.ndarray:
+        """Structural columns of the sentence table ``frame``.
 
-        ``transform`` already has the writer-voice split and its lexicon counts for the
-        ``lex`` block, the tokens of the lowercased sentences (``tokens``) and of the writer
-        voice (``writer_tokens``, lexicon tokens), and which sentences are in one voice
-        (``whole``, see ``_split_voices``); passing them spares computing them again.
-
-        Each column is the value its regex gives (``SentenceFeaturizer`` models keep their
-        meaning), but most regexes run only on rows a cheap test lets through: a character
-        the match needs, or a word from ``_GATE_WORDS`` among the sentence's word runs.
+        ``batch`` is the table's tokens and voices (:func:`_batch`) when ``transform`` has
+        them already. Each column is the value its regex gives (``SentenceFeaturizer`` models
+        keep their meaning): some are counted from the tokens (``_TokenTable``), and most
+        regexes run only on rows a cheap test lets through: a character the match needs, or a
+        word from ``_GATE_WORDS`` among the sentence's word runs.
         """
         texts = frame["text"].tolist()
-        if tokens is None:
-            tokens = tokenize([t.lower() for t in texts])
-        special = case_special(texts)
-        # one pass over the word runs for the gates of both the structural columns (low
-        # byte) and the writer-voice ones (shifted up; a writer voice that is the whole
-        # sentence has the sentence's runs)
-        flags = run_flags(word_runs(tokens), _ALL_GATE_WORDS)
+        subjectivity = getattr(self, "subjectivity_", False)  # absent in older models
+        if batch is None:
+            batch = _batch(texts, frame["in_quote"].to_numpy(dtype=float), None, subjectivity)
+        n = len(texts)
+        special = batch.special
+        values = batch.table.values
+        flags = _row_or(values[batch.ids, 2], batch.rows, n)
+        caps = _row_sum(values[batch.ids, 3], batch.rows, n)
+        # \d and runs of [A-Z] depend on case: texts whose lowercasing is special are
+        # tokenised lowercased, so those two are found on the text itself
+        has_number = flags & _HAS_DIGIT > 0
+        for i in np.flatnonzero(special).tolist():
+            has_number[i] = _NUMBER.search(texts[i]) is not None
+            caps[i] = len(_CAPS_WORD.findall(texts[i]))
         quote_rows = np.array([_has_quote_char(t) for t in texts], dtype=bool)
-        has_number = np.array([_NUMBER.search(t) is not None for t in texts], dtype=bool)
         is_headline = frame["is_headline"].to_numpy(dtype=bool)
         n_words = np.array([len(t.split()) for t in texts], dtype=float)
         speech = _speech_verbs()
-        date_gate = special | (flags & _DATE > 0) | (gated(texts, has_number, _YEAR.search) > 0)
+        date_gate = special | (flags & (_DATE | _HAS_YEAR) > 0)
         cols = {
             "in_quote": frame["in_quote"].to_numpy(dtype=float),
             "fully_quoted": (frame["in_quote"].to_numpy(dtype=float) >= 0.999).astype(float),
@@ -291,10 +292,7 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
             "second_person": gated(texts, special | (flags & _SECOND > 0), _SECOND_PERSON.search),
             "question": np.array(["?" in t for t in texts], dtype=float),
             "exclamation": np.array(["!" in t for t in texts], dtype=float),
-            "caps_words": np.minimum(
-                np.array([len(_CAPS_WORD.findall(t)) for t in texts], dtype=float), 3
-            )
-            / 3,
+            "caps_words": np.minimum(caps.astype(float), 3) / 3,
             "no_final_punct": np.array([not _final_punct(t) for t in texts], dtype=float),
             "colon": np.array([":" in t for t in texts], dtype=float),
             "url_or_handle": gated(
@@ -306,23 +304,13 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
                 _URL_OR_HANDLE.search,
             ),
         }
-        if getattr(self, "subjectivity_", False):  # absent in models fitted before it existed
-            if writer is None:
-                writer, _, whole = _split_voices(texts, frame["in_quote"].to_numpy(dtype=float))
-                writer_counts = None
-                writer_tokens = _voice_tokens(writer, whole, 0, _lexicon_tokens(tokens, texts))
-            writer_flags = None
-            if whole is not None and writer_tokens is not None:
-                writer_flags = np.where(whole == 0, flags >> _SUBJECTIVITY_SHIFT, 0)
-                split = np.flatnonzero(whole < 0)
-                writer_flags[split] = run_flags(
-                    word_runs([writer_tokens[i] for i in split.tolist()]), SUBJECTIVITY_GATES
+        if subjectivity:
+            voices = batch.voices
+            if voices is None:
+                voices = batch.voices = _voice_streams(
+                    batch, texts, frame["in_quote"].to_numpy(dtype=float)
                 )
-            cols.update(
-                subjectivity_columns(
-                    writer, kind_counts=writer_counts, tokens=writer_tokens, gate_flags=writer_flags
-                )
-            )
+            cols.update(_writer_subjectivity(batch, voices, n))
         self._struct_names = list(cols)
         return np.column_stack(list(cols.values()))
 
@@ -384,49 +372,32 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
                     f"featurizer input row {i}: 'text' is {t!r}, expected a string; "
                     "drop or fill the missing texts first"
                 )
-        # one tokenisation of the lowercased sentences serves the word n-grams, the lexicon
-        # counts of sentences in one voice, and the structural word gates
-        tokens = tokenize([t.lower() for t in texts])
+        vec = getattr(self, "word_vectorizer_", None) if self.use_words else None
+        subjectivity = self.use_structure and getattr(self, "subjectivity_", False)
+        in_quote = frame["in_quote"].to_numpy(dtype=float)
+        # one tokenisation of the batch serves the word n-grams, the lexicon counts of both
+        # voices, and the structural word gates and counts
+        batch = _batch(texts, in_quote, vec, self.use_lexicons or subjectivity)
         blocks = []
-        writer: list[str] | None = None
-        writer_tokens: list[list[str]] | None = None
-        whole: np.ndarray | None = None
-        lw = lq = None
-        if self.use_words:
-            blocks.append(_word_counts(self.word_vectorizer_, texts, tokens))
+        if vec is not None:
+            blocks.append(_batch_word_counts(vec, batch, texts))
             if self.char_ngrams:
                 blocks.append(self.char_vectorizer_.transform(texts))
+        lw = lq = None
         if self.use_lexicons:
-            matcher = _matcher()
+            matcher = batch.table.matcher
             if matcher.kind_names != self.lexicon_kinds_:
                 raise SchemaError(
                     "the lexicons changed since this model was trained "
                     f"({len(matcher.kind_names)} kinds now, {len(self.lexicon_kinds_)} then); "
                     "retrain with `biaskit train`"
                 )
-            writer, quoted, whole = _split_voices(texts, frame["in_quote"].to_numpy(dtype=float))
-            lexicon_tokens = _lexicon_tokens(tokens, texts)
-            writer_tokens = _voice_tokens(writer, whole, 0, lexicon_tokens)
-            lw = matcher.kinds_of(matcher.count_tokens(writer_tokens))
-            lq = matcher.kinds_of(
-                matcher.count_tokens(_voice_tokens(quoted, whole, 1, lexicon_tokens))
-            )
+            voices = batch.voices
+            assert voices is not None
+            lw, lq = voices.writer_counts(batch), voices.quoted_counts(batch)
         # the structure block reads the raw writer-voice counts, so it is built before the
-        # lexicon block is log-scaled in place (the block order below is unchanged)
-        struct = (
-            sp.csr_matrix(
-                self._structure(
-                    frame,
-                    writer=writer,
-                    writer_counts=lw,
-                    tokens=tokens,
-                    writer_tokens=writer_tokens,
-                    whole=whole,
-                )
-            )
-            if self.use_structure
-            else None
-        )
+        # lexicon block is log-scaled (the block order below is unchanged)
+        struct = sp.csr_matrix(self._structure(frame, batch)) if self.use_structure else None
         if lw is not None and lq is not None:
             # scaling a block up weakens the L2 penalty on it: a prior that the team's
             # lexicons carry across house styles better than n-grams do
@@ -513,31 +484,6 @@ def _split_voices(
     return writer, quoted, whole
 
 
-def _lexicon_tokens(tokens: Sequence[list[str]], texts: Sequence[str]) -> list[list[str]]:
-    """The lexicon's tokens of each sentence from its lowercased tokens.
-
-    The lexicon straightens curly apostrophes before tokenising; both are token joiners, so
-    the tokens are the same with ``’`` replaced.
-    """
-    return [
-        [x.replace("’", "'") for x in toks] if "’" in text else toks
-        for toks, text in zip(tokens, texts, strict=True)
-    ]
-
-
-def _voice_tokens(
-    voice: list[str], whole: np.ndarray, which: int, lexicon_tokens: list[list[str]]
-) -> list[list[str]]:
-    """Lexicon tokens of one voice: the sentence's where the voice is the whole sentence."""
-    out: list[list[str]] = [
-        lexicon_tokens[i] if w == which else [] for i, w in enumerate(whole.tolist())
-    ]
-    split = np.flatnonzero(whole < 0).tolist()
-    for i, toks in zip(split, tokenize([_preprocess(voice[i]) for i in split]), strict=True):
-        out[i] = toks
-    return out
-
-
 #: per fitted word vectoriser, its vocabulary as a token → code table (built on first use)
 _WORD_TABLES: weakref.WeakKeyDictionary[
     CountVectorizer, tuple[dict[str, Any], tuple[int, ...], _WordTable]
@@ -577,10 +523,12 @@ class _WordTable:
         pairs.sort()
         self.pair_codes = np.array([c for c, _ in pairs], dtype=np.int64)
         self.pair_ids = np.array([j for _, j in pairs], dtype=np.int64)
+        #: the featurizer's per-token table over this vocabulary (``_token_table``)
+        self.tokens: _TokenTable | None = None
 
 
 def _plain_word_vectorizer(vec: CountVectorizer) -> bool:
-    """Whether ``_word_counts`` reproduces ``vec``: the featurizer's own word vectoriser.
+    """Whether ``_count_words`` reproduces ``vec``: the featurizer's own word vectoriser.
 
     Lowercase, :data:`TOKEN_PATTERN`, no accents stripped, no stop words, float64.
     """
@@ -598,18 +546,8 @@ def _plain_word_vectorizer(vec: CountVectorizer) -> bool:
     )
 
 
-def _word_counts(
-    vec: CountVectorizer, texts: list[str], tokens: Sequence[list[str]]
-) -> sp.csr_matrix:
-    """``vec.transform(texts)``, counted for the whole batch from the lowercased tokens.
-
-    ``CountVectorizer`` calls its analyzer and probes its vocabulary once per sentence and
-    n-gram in Python; here each token is probed once (``_WordTable.code``) and bigrams are
-    looked up as pairs of integers with numpy. The result has the same values and the same
-    layout (sorted int32 indices): see ``count_matrix``.
-    """
-    if not _plain_word_vectorizer(vec):
-        return vec.transform(texts)
+def _word_table(vec: CountVectorizer) -> _WordTable:
+    """The :class:`_WordTable` of a fitted word vectoriser, built on first use."""
     vocabulary = vec.vocabulary_
     ngram_range = tuple(vec.ngram_range)
     cached = _WORD_TABLES.get(vec)
@@ -617,11 +555,24 @@ def _word_counts(
     if cached is None or cached[0] is not vocabulary or cached[1] != ngram_range:
         cached = (vocabulary, ngram_range, _WordTable(vocabulary, vec.ngram_range))
         _WORD_TABLES[vec] = cached
-    table = cached[2]
-    flat, lengths = _flatten(tokens)
-    n_tok = len(flat)
-    row_of = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
-    code = np.fromiter(map(table.code.get, flat, repeat(0)), dtype=np.int64, count=n_tok)
+    return cached[2]
+
+
+def _count_words(
+    vec: CountVectorizer,
+    table: _WordTable,
+    code: np.ndarray,
+    row_of: np.ndarray,
+    n_rows: int,
+    gram_tokens: Callable[[int, int], list[str]],
+) -> sp.csr_matrix:
+    """Word n-gram counts from the tokens' ``_WordTable`` codes and rows.
+
+    Each row's tokens are contiguous and in order; ``gram_tokens(i, n)`` gives the lowercased
+    tokens ``i`` to ``i + n`` (for n-grams longer than two, looked up as strings).
+    """
+    vocabulary = vec.vocabulary_
+    n_tok = len(code)
     rows, cols = [], []
     ids = (code >> 32) - 1
     if table.unigrams:
@@ -643,7 +594,7 @@ def _word_counts(
             rows.append(row_of[first[hit]])
             cols.append(table.pair_ids[at[hit]])
             continue
-        grams = [" ".join(flat[i : i + n]) for i in first.tolist()]
+        grams = [" ".join(gram_tokens(i, n)) for i in first.tolist()]
         gram_ids = np.fromiter(
             map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams)
         )
@@ -653,6 +604,309 @@ def _word_counts(
     return count_matrix(
         np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64),
         np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64),
-        (len(tokens), len(vocabulary)),
+        (n_rows, len(vocabulary)),
         binary=vec.binary,
+    )
+
+
+# ---------------------------------------------------------------- one pass over a batch's tokens
+
+#: bits of a token's flags above the gate words' (structure: low byte, subjectivity: next)
+_HAS_DIGIT = 1 << 16
+_HAS_YEAR = 1 << 17
+#: a word-character run ``_CAPS_WORD`` matches whole (it needs non-word characters around it)
+_CAPS_RUN = re.compile(r"[A-Z]{3,}")
+#: a word-character run ``_YEAR`` matches whole
+_YEAR_RUN = re.compile(r"\d{4}")
+class _TokenTable:
+    """Per distinct token, everything the featurizer reads from it, worked out once.
+
+    The batch is tokenised once; one dict probe per token gives its id here, and numpy
+    gathers the rest for all tokens together (``values``, one row per id, columns
+    ``FIELDS``): its word n-gram code (:class:`_WordTable`), lexicon code
+    (:meth:`LexiconMatcher.token_code`), gate flags (structure, subjectivity shifted up,
+    ``_HAS_DIGIT``, ``_HAS_YEAR``), how many of its word-character runs ``_CAPS_WORD``
+    matches, and its subjectivity words (``subjectivity._WORD``: how many, how many start with
+    a capital A-Z, whether the first does).
+
+    Keys are tokens of the text as written, lowercased here: for texts without
+    :data:`CASE_SPECIAL_CHARS` those are the tokens of the lowercased text (every other
+    character lowercases to one character, a word character or not as before, whatever its
+    neighbours). Tokens of texts with one are taken from the lowercased text and looked up in
+    a second index (their case-dependent fields are recomputed per text by the caller). The
+    table lives as long as its word vocabulary and is emptied past ``LIMIT`` entries.
+    """
+
+    FIELDS = ("word", "lexicon", "flags", "caps", "words", "capital_words", "first_capital")
+    #: entries past which ``_token_table`` starts a new table (about 40 MB with the keys)
+    LIMIT = 1 << 18
+
+    def __init__(self, word_code: dict[str, Any] | None, matcher: LexiconMatcher) -> None:
+        self.word_code = word_code or {}
+        self.matcher = matcher
+        # lookups add entries: threads calling ``transform`` at once take turns (ids already
+        # handed out stay valid: entries are only appended)
+        self._lock = threading.Lock()
+        self.index: tuple[dict[str, int], dict[str, int]] = (
+            dict.fromkeys(SEPARATORS, 0),
+            dict.fromkeys(SEPARATORS, 0),
+        )
+        self.values = np.zeros((1024, len(self.FIELDS)), dtype=np.int64)
+        self.lowered: list[str] = [""]
+
+    def lookup(self, items: list[str], lowered: bool) -> np.ndarray:
+        """Ids of ``items`` (tokens, or separators: id 0), adding the tokens not seen yet."""
+        index = self.index[lowered]
+        ids = np.fromiter(map(index.get, items, repeat(-1)), dtype=np.int64, count=len(items))
+        miss = np.flatnonzero(ids < 0)
+        if len(miss):
+            with self._lock:
+                self._add(items, ids, miss, index, lowered)
+        return ids
+
+    def _add(
+        self,
+        items: list[str],
+        ids: np.ndarray,
+        miss: np.ndarray,
+        index: dict[str, int],
+        lowered: bool,
+    ) -> None:
+        """Give the missing ``items`` their ids (``ids[miss]``), adding the new tokens."""
+        start = len(self.lowered)
+        new: dict[str, int] = {}
+        rows = []
+        for k in miss.tolist():
+            tok = items[k]
+            j = index.get(tok)
+            if j is None:
+                j = new.get(tok)
+            if j is None:
+                j = new[tok] = start + len(rows)
+                rows.append(self._fields(tok, lowered))
+            ids[k] = j
+        end = start + len(rows)
+        if end > len(self.values):
+            grown = np.zeros((max(end, 2 * len(self.values)), len(self.FIELDS)), np.int64)
+            grown[:start] = self.values[:start]
+            self.values = grown
+        self.values[start:end] = rows
+        # published last: a lookup in another thread sees a token only once its row is set
+        index.update(new)
+
+    def _fields(self, token: str, lowered: bool) -> tuple[int, ...]:
+        low = token if lowered else token.lower()
+        self.lowered.append(low)
+        flags = 0
+        # the word-character runs of the token: it is runs joined by single ' ’ or -
+        for run in low.replace("'", " ").replace("-", " ").replace("’", " ").split():
+            flags |= _ALL_GATE_WORDS.get(run, 0)
+        runs = token.replace("'", " ").replace("-", " ").replace("’", " ").split()
+        if _NUMBER.search(token):
+            flags |= _HAS_DIGIT
+        if any(_YEAR_RUN.fullmatch(r) for r in runs):
+            flags |= _HAS_YEAR
+        words = SUBJECTIVITY_WORD.findall(token)
+        capital = [int("A" <= w[0] <= "Z") for w in words]
+        return (
+            self.word_code.get(low, 0),
+            self.matcher.token_code(low.replace("’", "'")),
+            flags,
+            sum(1 for r in runs if _CAPS_RUN.fullmatch(r)),
+            len(words),
+            sum(capital),
+            capital[0] if capital else 0,
+        )
+
+    def stream(
+        self, texts: Sequence[str], rows: np.ndarray, special: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the tokens of ``texts`` and the row of each (``rows[k]`` for ``texts[k]``).
+
+        Each text's tokens are contiguous and in order; the texts with ``special`` set
+        (holding :data:`CASE_SPECIAL_CHARS`) come after the others.
+        """
+        out_ids, out_rows = [], []
+        for lowered in (False, True):
+            pick = np.flatnonzero(special == lowered).tolist()
+            if not pick:
+                continue
+            sub = [texts[k].lower() if lowered else texts[k] for k in pick]
+            joined = joined_tokens(sub)
+            if joined is None:  # every separator in the batch: one text at a time
+                parts = [self.lookup(tokenize([t])[0], lowered) for t in sub]
+                out_ids += parts
+                out_rows += [np.full(len(p), rows[k]) for p, k in zip(parts, pick, strict=True)]
+                continue
+            ids = self.lookup(joined[0], lowered)
+            is_sep = ids == 0
+            local = np.cumsum(is_sep)
+            keep = ~is_sep
+            out_ids.append(ids[keep])
+            out_rows.append(rows[np.asarray(pick, dtype=np.int64)][local[keep]])
+        if not out_ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(out_ids), np.concatenate(out_rows).astype(np.int64)
+
+
+#: token tables of featurizers without a word vectoriser (or with one counted by sklearn)
+_PLAIN_TOKEN_TABLES: dict[int, _TokenTable] = {}
+
+
+def _token_table(vec: CountVectorizer | None, matcher: LexiconMatcher) -> _TokenTable:
+    """The token table of a fitted word vectoriser (None: no word codes), built on first use."""
+    if vec is None or not _plain_word_vectorizer(vec):
+        table = _PLAIN_TOKEN_TABLES.get(id(matcher))
+        if table is None or table.matcher is not matcher:
+            _PLAIN_TOKEN_TABLES.clear()
+            table = _PLAIN_TOKEN_TABLES[id(matcher)] = _TokenTable(None, matcher)
+    else:
+        words = _word_table(vec)
+        table = words.tokens
+        if table is None or table.matcher is not matcher:
+            table = words.tokens = _TokenTable(words.code, matcher)
+    if len(table.lowered) > table.LIMIT:
+        # a new table rather than clearing this one: a batch in another thread may hold it
+        table = _TokenTable(table.word_code or None, matcher)
+        if vec is None or not _plain_word_vectorizer(vec):
+            _PLAIN_TOKEN_TABLES[id(matcher)] = table
+        else:
+            _word_table(vec).tokens = table
+    return table
+
+
+def _row_or(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """Per row, the bitwise or of the ``values`` of its tokens."""
+    out = np.zeros(n_rows, dtype=np.int64)
+    hit = np.flatnonzero(values)
+    np.bitwise_or.at(out, rows[hit], values[hit])
+    return out
+
+
+def _row_sum(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """Per row, the sum of the (small, non-negative integer) ``values`` of its tokens."""
+    return np.bincount(rows, weights=values, minlength=n_rows).astype(np.int64)
+
+
+@dataclass
+class _Voices:
+    """The writer-voice and quoted-voice text of a batch and the token streams of each.
+
+    ``whole`` is as in ``_split_voices``. A stream is the table ids of the voice's tokens
+    and the row of each: the sentence's own tokens where the voice is the whole sentence,
+    the voice text's tokens where the sentence is split.
+    """
+
+    writer: list[str]
+    whole: np.ndarray
+    writer_ids: np.ndarray
+    writer_rows: np.ndarray
+    quoted_ids: np.ndarray
+    quoted_rows: np.ndarray
+    _writer_counts: sp.csr_matrix | None = None
+
+    def writer_counts(self, batch: _Batch) -> sp.csr_matrix:
+        """Weighted (lexicon:kind) counts of the writer voice (raw, computed once)."""
+        if self._writer_counts is None:
+            self._writer_counts = _kind_counts(batch, self.writer_ids, self.writer_rows)
+        return self._writer_counts
+
+    def quoted_counts(self, batch: _Batch) -> sp.csr_matrix:
+        """Weighted (lexicon:kind) counts of the quoted voice (raw)."""
+        return _kind_counts(batch, self.quoted_ids, self.quoted_rows)
+
+
+@dataclass
+class _Batch:
+    """A batch of sentences tokenised once: token ids (``_TokenTable``) and rows."""
+
+    table: _TokenTable
+    special: np.ndarray
+    ids: np.ndarray
+    rows: np.ndarray
+    voices: _Voices | None = None
+
+
+def _batch(
+    texts: list[str], in_quote: np.ndarray, vec: CountVectorizer | None, voices: bool
+) -> _Batch:
+    """Tokenise ``texts`` once; with ``voices``, split them into their voices too."""
+    table = _token_table(vec, _matcher())
+    special = case_special(texts)
+    ids, rows = table.stream(texts, np.arange(len(texts), dtype=np.int64), special)
+    batch = _Batch(table, special, ids, rows)
+    if voices:
+        batch.voices = _voice_streams(batch, texts, in_quote)
+    return batch
+
+
+def _voice_streams(batch: _Batch, texts: list[str], in_quote: np.ndarray) -> _Voices:
+    """Split the batch into its voices; only split sentences are tokenised again."""
+    writer, quoted, whole = _split_voices(texts, in_quote)
+    whole_of = whole[batch.rows]
+    split = np.flatnonzero(whole < 0)
+    streams = []
+    for which, voice in ((0, writer), (1, quoted)):
+        own = whole_of == which
+        parts = [voice[i] for i in split.tolist()]
+        ids, rows = batch.table.stream(parts, split, case_special(parts))
+        streams.append(
+            (np.concatenate([batch.ids[own], ids]), np.concatenate([batch.rows[own], rows]))
+        )
+    (w_ids, w_rows), (q_ids, q_rows) = streams
+    return _Voices(writer, whole, w_ids, w_rows, q_ids, q_rows)
+
+
+def _kind_counts(batch: _Batch, ids: np.ndarray, rows: np.ndarray) -> sp.csr_matrix:
+    matcher = batch.table.matcher
+    counts = matcher.count_codes(batch.table.values[ids, 1], rows, len(batch.special))
+    return matcher.kinds_of(counts)
+
+
+def _batch_word_counts(vec: CountVectorizer, batch: _Batch, texts: list[str]) -> sp.csr_matrix:
+    """``vec.transform(texts)``, counted for the whole batch from its tokens.
+
+    ``CountVectorizer`` calls its analyzer and probes its vocabulary once per sentence and
+    n-gram in Python; here each token has its code from the token table and bigrams are
+    looked up as pairs of integers with numpy. The result has the same values and the same
+    layout (sorted int32 indices): see ``count_matrix``.
+    """
+    if not _plain_word_vectorizer(vec):
+        return vec.transform(texts)
+    table = batch.table
+    lowered, ids = table.lowered, batch.ids
+    return _count_words(
+        vec,
+        _word_table(vec),
+        table.values[ids, 0],
+        batch.rows,
+        len(texts),
+        lambda i, n: [lowered[j] for j in ids[i : i + n].tolist()],
+    )
+
+
+def _writer_subjectivity(batch: _Batch, voices: _Voices, n: int) -> dict[str, np.ndarray]:
+    """``subjectivity_columns`` of the writer voice, from its token stream."""
+    values, ids, rows = batch.table.values, voices.writer_ids, voices.writer_rows
+    gate_flags = _row_or((values[ids, 2] >> _SUBJECTIVITY_SHIFT) & 0xFF, rows, n)
+    words = values[ids, 4]
+    n_words = _row_sum(words, rows, n)
+    capital = _row_sum(values[ids, 5], rows, n)
+    # the first word of a row is in its first token with words (a row's tokens are
+    # contiguous and in order in the stream)
+    with_words = np.flatnonzero(words > 0)
+    _, first = np.unique(rows[with_words], return_index=True)
+    first_tokens = with_words[first]
+    capital[rows[first_tokens]] -= values[ids[first_tokens], 6]
+    writer = voices.writer
+    for i in np.flatnonzero(case_special(writer)).tolist():
+        # tokenised lowercased: the words and their capitals from the text itself
+        found = SUBJECTIVITY_WORD.findall(writer[i])
+        n_words[i] = len(found)
+        capital[i] = sum(1 for w in found[1:] if "A" <= w[0] <= "Z")
+    return subjectivity_columns(
+        writer,
+        kind_counts=voices.writer_counts(batch),
+        gate_flags=gate_flags,
+        word_counts=(n_words, capital),
     )

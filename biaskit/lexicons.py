@@ -7,16 +7,19 @@ at once: one dict probe per token, then a walk of the multi-word entries' trie w
 all positions together (:meth:`LexiconMatcher.count_tokens`), and a sparse term→kind weight
 matrix. A fixed-vocabulary ``CountVectorizer`` over the same n-grams stays as the readable
 reference (:attr:`LexiconMatcher.vectorizer`); the tests check the two agree bit for bit.
+The matches with offsets that evidence and the attribution rules read are found the same way
+for a whole batch (:meth:`LexiconMatcher.matches_many`), Python running only per match.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import chain, repeat
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -281,9 +284,24 @@ class LexiconMatcher:
             indices sorted within each row: the layout ``CountVectorizer`` produces.
         """
         flat, lengths = _flatten(token_rows)
-        n_tok = len(flat)
         row_of = np.repeat(np.arange(len(token_rows), dtype=np.int64), lengths)
-        code = np.fromiter(map(self._tok_code.get, flat, repeat(0)), dtype=np.int64, count=n_tok)
+        code = np.fromiter(
+            map(self._tok_code.get, flat, repeat(0)), dtype=np.int64, count=len(flat)
+        )
+        return self.count_codes(code, row_of, len(token_rows))
+
+    def token_code(self, token: str) -> int:
+        """The packed code :meth:`count_codes` takes for one token (0: in no entry)."""
+        return self._tok_code.get(token, 0)
+
+    def count_codes(self, code: np.ndarray, row_of: np.ndarray, n_rows: int) -> sp.csr_matrix:
+        """Sentence × term counts from the tokens' :meth:`token_code` and their rows.
+
+        ``code[k]`` is the code of the k-th token of the batch and ``row_of[k]`` its row;
+        each row's tokens are contiguous and in order (rows may come in any order). This is
+        :meth:`count_tokens` after its dict probes, for callers that coded the tokens already.
+        """
+        n_tok = len(code)
         tok_mask = (1 << self._tok_bits) - 1
         ids = (code >> (self._tok_bits + self._node_bits)) - 1
         hit = ids >= 0
@@ -314,7 +332,7 @@ class LexiconMatcher:
             more = child >= 0
             pos, node = pos[more], child[more]
         return count_matrix(
-            np.concatenate(rows), np.concatenate(cols), (len(token_rows), len(self.vocabulary))
+            np.concatenate(rows), np.concatenate(cols), (n_rows, len(self.vocabulary))
         )
 
     def matches(self, text: str, *, offset: int = 0) -> list[dict[str, object]]:
@@ -322,6 +340,149 @@ class LexiconMatcher:
 
         Longer phrases win over the words inside them.
         """
+        if not text.isascii() and any(c in text for c in CASE_SPECIAL_CHARS):
+            return self._matches_by_token(text, offset)
+        # every other character lowercases to exactly one, a word character or not as before,
+        # whatever its neighbours: the lowercased sentence has the same tokens at the same
+        # offsets, so they are found there as strings (no match objects: issue #5) and the
+        # offsets of the few that match are found afterwards
+        low = _preprocess(text)
+        words = (_ASCII_TOKEN_RE if low.isascii() else _FAST_TOKEN_RE).findall(low)
+        if self._starts.keys().isdisjoint(words):
+            return []
+        found: list[dict[str, object]] = []
+        pos = k = 0  # ``pos``: where the search for token ``k`` starts (after token k - 1)
+        for i, n in self._longest(words):
+            # token k starts at the first occurrence of its string from ``pos``: the text
+            # between two tokens holds no word character, and a token starts with one
+            while k < i:
+                pos = low.find(words[k], pos) + len(words[k])
+                k += 1
+            s = low.find(words[i], pos)
+            pos, k = s + len(words[i]), i + 1
+            while k < i + n:
+                pos = low.find(words[k], pos) + len(words[k])
+                k += 1
+            self._append(found, text, " ".join(words[i : i + n]), s, pos, offset)
+        return found
+
+    def matches_many(
+        self, texts: Sequence[str], offsets: Sequence[int] | None = None
+    ) -> list[list[dict[str, object]]]:
+        """:meth:`matches` of every text, for a whole batch at once.
+
+        ``offsets[k]`` is added to the offsets of ``texts[k]``'s matches (0 by default). The
+        same lists as one :meth:`matches` call per text, found with one regex pass over the
+        batch, one dict probe per token and a walk of the entries' trie with numpy for all
+        positions together (as :meth:`count_codes`); Python runs only per match.
+        """
+        n = len(texts)
+        offs = [0] * n if offsets is None else [int(o) for o in offsets]
+        out: list[list[dict[str, object]]] = [[] for _ in range(n)]
+        special = case_special(texts)
+        for k in np.flatnonzero(special).tolist():
+            out[k] = self._matches_by_token(texts[k], offs[k])
+        plain = np.flatnonzero(~special).tolist()
+        lows = [_preprocess(texts[k]) for k in plain]
+        joined = joined_tokens(lows)
+        if joined is None:  # every separator character in the batch: one text at a time
+            for k in plain:
+                out[k] = self.matches(texts[k], offset=offs[k])
+            return out
+        items, sep = joined
+        firsts = "".join(map(itemgetter(0), items))
+        is_sep = np.frombuffer(firsts.encode("utf-32-le"), dtype=np.uint32) == ord(sep)
+        row_of = np.cumsum(is_sep)
+        code = np.fromiter(
+            map(self._tok_code.get, items, repeat(0)), dtype=np.int64, count=len(items)
+        )
+        pos, length, key = self._longest_at(code, row_of)
+        if not len(pos):
+            return out
+        # the leftmost longest matches: a candidate starting inside an earlier one that is
+        # kept is skipped. Where no earlier candidate reaches past a start, it is kept; the
+        # rows with one that does are decided left to right (entries do not cross rows)
+        end = pos + length
+        reach = np.maximum.accumulate(end)
+        keep = np.ones(len(pos), dtype=bool)
+        unclear = np.flatnonzero(pos[1:] < reach[:-1]) + 1
+        if len(unclear):
+            last_end = 0
+            for k in np.flatnonzero(np.isin(row_of[pos], row_of[pos[unclear]])).tolist():
+                if k and row_of[pos[k]] == row_of[pos[k - 1]] and pos[k] < last_end:
+                    keep[k] = False
+                else:
+                    last_end = end[k]
+        pos, length, key = pos[keep], length[keep], key[keep]
+        row_start = np.concatenate([[0], np.flatnonzero(is_sep) + 1])
+        keys = self._keys
+        row = -1
+        for r, i, n_tok, j in zip(
+            row_of[pos].tolist(), pos.tolist(), length.tolist(), key.tolist(), strict=True
+        ):
+            if r != row:
+                row, k = r, plain[r]
+                text, low, result, offset = texts[k], lows[r], out[k], offs[k]
+                # ``p``: where the search for the token at ``t`` starts (after token t - 1)
+                p, t = 0, int(row_start[r])
+            # a token starts at the first occurrence of its string from ``p``: the text
+            # between two tokens holds no word character, and a token starts with one
+            while t < i:
+                p = low.find(items[t], p) + len(items[t])
+                t += 1
+            s = low.find(items[i], p)
+            p, t = s + len(items[i]), i + 1
+            while t < i + n_tok:
+                p = low.find(items[t], p) + len(items[t])
+                t += 1
+            self._append(result, text, keys[j], s, p, offset)
+        return out
+
+    def _longest_at(
+        self, code: np.ndarray, row_of: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each position where an entry starts: the longest entry's length and id there.
+
+        ``code`` holds the tokens' :meth:`token_code` and ``row_of`` their rows (an entry
+        does not cross rows). Positions come out in increasing order.
+        """
+        n_tok = len(code)
+        tok_mask = (1 << self._tok_bits) - 1
+        best_len = np.zeros(n_tok, dtype=np.int64)
+        best_key = np.full(n_tok, -1, dtype=np.int64)
+        ids = (code >> (self._tok_bits + self._node_bits)) - 1
+        one = np.flatnonzero(ids >= 0)
+        best_len[one] = 1
+        best_key[one] = ids[one]
+        token = (code & tok_mask) - 1
+        node = ((code >> self._tok_bits) & ((1 << self._node_bits) - 1)) - 1
+        pos = np.flatnonzero(node >= 0)
+        node = node[pos]
+        edges = self._edge_codes
+        for n in range(2, self.max_n + 1):
+            if not len(pos) or not len(edges):
+                break
+            nxt = pos + (n - 1)
+            ok = nxt < n_tok
+            ok[ok] = (row_of[nxt[ok]] == row_of[pos[ok]]) & (token[nxt[ok]] >= 0)
+            pos, node = pos[ok], node[ok]
+            edge = node * self._n_tokens + token[pos + (n - 1)]
+            at = np.minimum(np.searchsorted(edges, edge), len(edges) - 1)
+            found = edges[at] == edge
+            pos, at = pos[found], at[found]
+            key = self._edge_key[at]
+            done = key >= 0
+            # longer entries come later: each overwrites the shorter one at its position
+            best_len[pos[done]] = n
+            best_key[pos[done]] = key[done]
+            child = self._edge_child[at]
+            more = child >= 0
+            pos, node = pos[more], child[more]
+        starts = np.flatnonzero(best_len)
+        return starts, best_len[starts], best_key[starts]
+
+    def _matches_by_token(self, text: str, offset: int) -> list[dict[str, object]]:
+        """:meth:`matches` for texts with :data:`CASE_SPECIAL_CHARS`: token by token."""
         ms = list(_TOKEN_RE.finditer(text))
         if "\u0130" in text or "\u03a3" in text:
             # lowercase token by token, as the keys were made: "İ" lowercases to two
@@ -329,11 +490,16 @@ class LexiconMatcher:
             # final "ς" depending on the letters around it, which may lie outside the token
             words = [m.group().lower().replace("’", "'") for m in ms]
         else:
-            # every other character lowercases to exactly one, whatever its neighbours, so
-            # slicing the sentence lowercased once gives the same words
             low = _preprocess(text)
             words = [low[m.start() : m.end()] for m in ms]
         found: list[dict[str, object]] = []
+        for i, n in self._longest(words):
+            key = " ".join(words[i : i + n])
+            self._append(found, text, key, ms[i].start(), ms[i + n - 1].end(), offset)
+        return found
+
+    def _longest(self, words: list[str]) -> Iterator[tuple[int, int]]:
+        """``(first token, number of tokens)`` of each match, left to right, longest first."""
         starts = self._starts
         prefixes = self._prefixes
         entries = self.entries
@@ -351,23 +517,24 @@ class LexiconMatcher:
                     break
                 if gram in entries:
                     n = j - i + 1
-            if n == 0:
-                continue
-            key = " ".join(words[i : i + n])
-            s, e = ms[i].start(), ms[i + n - 1].end()
-            for en in entries[key]:
-                found.append(
-                    {
-                        "lexicon": en.lexicon,
-                        "kind": en.kind,
-                        "weight": en.weight,
-                        "term": text[s:e],
-                        "start": offset + s,
-                        "end": offset + e,
-                    }
-                )
-            nxt = i + n
-        return found
+            if n:
+                yield i, n
+                nxt = i + n
+
+    def _append(
+        self, found: list[dict[str, object]], text: str, key: str, s: int, e: int, offset: int
+    ) -> None:
+        for en in self.entries[key]:
+            found.append(
+                {
+                    "lexicon": en.lexicon,
+                    "kind": en.kind,
+                    "weight": en.weight,
+                    "term": text[s:e],
+                    "start": offset + s,
+                    "end": offset + e,
+                }
+            )
 
 
 def _preprocess(text: str) -> str:
@@ -386,6 +553,37 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return [ascii_findall(t) if t.isascii() else findall(t) for t in texts]
 
 
+#: characters that separate the texts of a batch joined into one string: neither word
+#: characters nor token joiners, so no token spans two texts (the first absent from the batch)
+SEPARATORS = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17"
+
+
+@lru_cache(maxsize=len(SEPARATORS) * 2)
+def _joined_pattern(sep: str, ascii_only: bool) -> re.Pattern[str]:
+    """The token pattern (ASCII form when it can) or the separator ``sep``."""
+    token = _ASCII_TOKEN_RE.pattern if ascii_only else _FAST_TOKEN_RE.pattern
+    return re.compile(f"{token}|{re.escape(sep)}")
+
+
+def joined_tokens(texts: Sequence[str]) -> tuple[list[str], str] | None:
+    r"""The tokens of all ``texts`` in one regex pass, with the separator between texts.
+
+    Returns the items (each text's :func:`tokenize` tokens, one separator item between two
+    texts) and the separator, or None when every character of :data:`SEPARATORS` occurs in
+    the batch.
+
+    Examples
+    --------
+    >>> joined_tokens(["He said so.", "", "Yes"])
+    (['He', 'said', 'so', '\x00', '\x00', 'Yes'], '\x00')
+    """
+    for sep in SEPARATORS:
+        joined = sep.join(texts)
+        if joined.count(sep) == len(texts) - 1:
+            return _joined_pattern(sep, joined.isascii()).findall(joined), sep
+    return None
+
+
 #: Characters that break "a case-insensitive regex match of an ASCII word is a lowercased
 #: word run equal to it": "İ" lowercases to two characters, "Σ" to "σ" or "ς" by context,
 #: and "ı", "ſ", "K" (Kelvin) match "i", "s", "k" under ``re.IGNORECASE``. No other code
@@ -395,9 +593,14 @@ CASE_SPECIAL_CHARS = "\u0130\u0131\u017f\u212a\u03a3"
 
 def case_special(texts: Sequence[str]) -> np.ndarray:
     """Boolean mask of the texts holding any of :data:`CASE_SPECIAL_CHARS`."""
-    return np.array(
-        [not t.isascii() and any(c in t for c in CASE_SPECIAL_CHARS) for t in texts], dtype=bool
-    )
+    out = np.zeros(len(texts), dtype=bool)
+    wide = [k for k, t in enumerate(texts) if not t.isascii()]
+    # the characters are rare: one scan of all non-ASCII texts together usually settles it
+    if wide:
+        joined = "\n".join([texts[k] for k in wide])
+        if any(c in joined for c in CASE_SPECIAL_CHARS):
+            out[wide] = [any(c in texts[k] for c in CASE_SPECIAL_CHARS) for k in wide]
+    return out
 
 
 def word_runs(token_rows: Sequence[list[str]]) -> list[list[str]]:

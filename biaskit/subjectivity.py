@@ -96,11 +96,16 @@ def _shares_capitalised(words: list[list[str]], lengths: np.ndarray) -> np.ndarr
     np.cumsum((code >= ord("A")) & (code <= ord("Z")), out=seen[1:])
     ends = np.cumsum(lengths)
     after_first = np.minimum(ends - lengths + 1, ends)
-    rest = lengths - 1
-    out = np.zeros(len(lengths), dtype=float)
+    return _share_after_first(seen[ends] - seen[after_first], lengths)
+
+
+def _share_after_first(capital: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``capital / (lengths - 1)`` where a text has two words or more, 0.0 elsewhere."""
+    rest = np.asarray(lengths, dtype=np.int64) - 1
+    out = np.zeros(len(rest), dtype=float)
     many = rest > 0
     # int / int as float64, the division the per-text version does
-    out[many] = (seen[ends] - seen[after_first])[many] / rest[many]
+    out[many] = np.asarray(capital, dtype=np.int64)[many] / rest[many]
     return out
 
 
@@ -130,6 +135,7 @@ def subjectivity_columns(
     kind_counts: sp.csr_matrix | None = None,
     tokens: Sequence[list[str]] | None = None,
     gate_flags: np.ndarray | None = None,
+    word_counts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Subjectivity cues of each sentence's writer-voice text.
 
@@ -147,6 +153,10 @@ def subjectivity_columns(
     gate_flags : numpy.ndarray, optional
         Per text, :func:`biaskit.lexicons.run_flags` of its word runs with ``_GATE_WORDS``
         when the caller has them (``tokens`` is then not needed); found otherwise.
+    word_counts : tuple of numpy.ndarray, optional
+        Per text, the number of its ``_WORD`` words and the number of those after the first
+        that start with a capital A-Z, when the caller has counted them (the featurizer
+        does, once per distinct token of a batch); found otherwise.
 
     Returns
     -------
@@ -171,8 +181,13 @@ def subjectivity_columns(
         gate_flags = run_flags(word_runs(tokens), _GATE_WORDS)
     flags = gate_flags
     special = case_special(writer)
-    words = [_ASCII_WORD.findall(t) if t.isascii() else _WORD.findall(t) for t in writer]
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    if word_counts is None:
+        words = [_ASCII_WORD.findall(t) if t.isascii() else _WORD.findall(t) for t in writer]
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        name_share = _shares_capitalised(words, lengths)
+    else:
+        lengths, capital = word_counts
+        name_share = _share_after_first(capital, lengths)
     n_words = lengths.astype(float)
     cols = {
         "wv_first_person": gated(writer, special | (flags & _FIRST > 0), _first_person),
@@ -183,6 +198,6 @@ def subjectivity_columns(
         "wv_evaluative_density": _evaluative_density(writer, kind_counts, n_words)
         if writer
         else np.zeros(0, dtype=float),
-        "wv_name_share": _shares_capitalised(words, lengths),
+        "wv_name_share": name_share,
     }
     return {name: cols[name] for name in SUBJECTIVITY_FEATURES}

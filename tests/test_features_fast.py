@@ -533,3 +533,92 @@ def test_exact_lexicon_counts_with_overlaps() -> None:
     assert got["reportedly"] == 1.0
     assert X[1].nnz == 0
     assert np.all(np.diff(X.indices[X.indptr[0] : X.indptr[1]]) > 0)
+
+
+# ---------------------------------------------------------------- the token table and matches
+
+
+def test_identical_when_the_batch_holds_every_separator(model) -> None:
+    # the batch is tokenised joined by a character it does not hold; with all of them in it,
+    # one text at a time
+    feat = model.pipeline.named_steps["features"]
+    texts = AWKWARD + random_texts(100, 15)
+    texts[3] = "all separators: " + F.SEPARATORS + " end"
+    table = random_table(texts, 15)
+    assert_same_csr(feat.transform(table), reference_transform(feat, table))
+    table = random_table([F.SEPARATORS[:k] + "We said so" for k in range(4)], 16)
+    assert_same_csr(feat.transform(table), reference_transform(feat, table))
+
+
+def test_identical_after_the_token_table_starts_over(model, monkeypatch) -> None:
+    # a full token table is replaced by a new one; batches see the same features
+    feat = model.pipeline.named_steps["features"]
+    monkeypatch.setattr(F._TokenTable, "LIMIT", 50)
+    for seed in (17, 18):
+        table = random_table(AWKWARD + random_texts(200, seed), seed)
+        assert_same_csr(feat.transform(table), reference_transform(feat, table))
+
+
+def test_identical_from_threads(model) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    feat = SentenceFeaturizer(min_df=1).fit(random_table(AWKWARD + random_texts(300, 19), 19))
+    tables = [random_table(AWKWARD + random_texts(300, s), s) for s in range(20, 26)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(feat.transform, tables))
+    for X, table in zip(got, tables, strict=True):
+        assert_same_csr(X, reference_transform(feat, table))
+
+
+def _ref_matches(m, text: str, offset: int = 0) -> list[dict]:
+    """``LexiconMatcher.matches`` as it was before issue #5's batch work (match objects)."""
+    ms = list(_TOKEN_RE.finditer(text))
+    if "\u0130" in text or "\u03a3" in text:
+        words = [x.group().lower().replace("’", "'") for x in ms]
+    else:
+        low = text.lower().replace("’", "'")
+        words = [low[x.start() : x.end()] for x in ms]
+    found, nxt = [], 0
+    for i in [i for i, w in enumerate(words) if w in m._starts]:
+        if i < nxt:
+            continue
+        gram = words[i]
+        n = 1 if gram in m.entries else 0
+        for j in range(i + 1, min(i + m._starts[gram], len(words))):
+            gram = f"{gram} {words[j]}"
+            if gram not in m._prefixes:
+                break
+            if gram in m.entries:
+                n = j - i + 1
+        if n == 0:
+            continue
+        s, e = ms[i].start(), ms[i + n - 1].end()
+        for en in m.entries[" ".join(words[i : i + n])]:
+            found.append(
+                {"lexicon": en.lexicon, "kind": en.kind, "weight": en.weight,
+                 "term": text[s:e], "start": offset + s, "end": offset + e}
+            )
+        nxt = i + n
+    return found
+
+
+def test_matches_identical_to_the_reference(corpus_sentences) -> None:
+    m = default_matcher()
+    texts = corpus_sentences["text"].tolist() + AWKWARD + random_texts(3000, 27)
+    texts += [f"{t} according to sources. {t.upper()}" for t in AWKWARD]
+    for t in texts:
+        assert m.matches(t, offset=7) == _ref_matches(m, t, offset=7), t
+
+
+def test_batch_matches_identical_to_the_reference(corpus_sentences) -> None:
+    m = default_matcher()
+    texts = corpus_sentences["text"].tolist() + AWKWARD + random_texts(3000, 28)
+    texts += [f"{t} according to sources. {t.upper()}" for t in AWKWARD]
+    offsets = list(range(len(texts)))
+    expected = [_ref_matches(m, t, offset=o) for t, o in zip(texts, offsets, strict=True)]
+    assert m.matches_many(texts, offsets) == expected
+    assert m.matches_many(texts) == [_ref_matches(m, t) for t in texts]
+    assert m.matches_many([]) == []
+    # every separator character in the batch: one text at a time
+    texts = [*texts[:50], "sources said " + F.SEPARATORS]
+    assert m.matches_many(texts) == [_ref_matches(m, t) for t in texts]
