@@ -15,6 +15,7 @@ The columns are defined in :data:`biaskit.schema.ARTICLE_COLUMNS`.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -97,9 +98,14 @@ def kind_mask(values: Iterable[Any], kinds: Sequence[str], *, column: str) -> np
     [2, 0, 5]
 
     """
+    cells = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)
+    fast = _kind_mask_lists(cells, kinds)
+    if fast is not None:
+        return fast
+    # cells of other shapes, or an unknown kind (raised with its row): one cell at a time
     bits = {kind: 1 << i for i, kind in enumerate(kinds)}
     out: list[int] = []
-    for row, cell in enumerate(values):
+    for row, cell in enumerate(cells):
         if isinstance(cell, str):
             items: Iterable[Any] = (cell,) if cell else ()
         elif isinstance(cell, (list, tuple, np.ndarray, set, frozenset)):
@@ -126,6 +132,40 @@ def kind_mask(values: Iterable[Any], kinds: Sequence[str], *, column: str) -> np
     return np.asarray(out, dtype=np.int64)
 
 
+#: cell types :func:`_kind_mask_lists` takes (numpy arrays: lists read back from parquet)
+_LIST_TYPES = (list, tuple, np.ndarray)
+
+
+def _kind_mask_lists(cells: list[Any], kinds: Sequence[str]) -> np.ndarray | None:
+    """:func:`kind_mask` of cells that are all lists of known kinds (or None/""), vectorised.
+
+    None when a cell is not a list or an item is not a known kind: the caller then goes
+    cell by cell (and raises the error of the first bad row).
+    """
+    if not all(type(cell) in _LIST_TYPES for cell in cells):
+        return None
+    n = len(cells)
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
+    if not lengths.any():
+        return np.zeros(n, dtype=np.int64)
+    items = list(itertools.chain.from_iterable(cells))
+    try:
+        codes = pd.Index(list(kinds)).get_indexer(pd.Index(items, dtype=object))
+    except (TypeError, ValueError):  # unhashable or odd items
+        return None
+    unknown = codes < 0
+    if unknown.any() and any(
+        items[i] is not None and items[i] != "" for i in np.flatnonzero(unknown)
+    ):
+        return None  # not a kind (None and "" stand for no kind)
+    rows = np.repeat(np.arange(n), lengths)
+    known = ~unknown
+    # a kind listed twice in a cell sets its bit once
+    hit = np.zeros((n, len(kinds)), dtype=bool)
+    hit[rows[known], codes[known]] = True
+    return hit.astype(np.int64) @ (np.int64(1) << np.arange(len(kinds), dtype=np.int64))
+
+
 def _as_bool(series: pd.Series, column: str) -> np.ndarray:
     """Boolean column → numpy bool array; missing values count as False."""
     if series.dtype == bool:
@@ -143,19 +183,31 @@ def _source_keys(sentences: pd.DataFrame) -> pd.Series:
 
     Trimmed and casefolded so that "Reuters" and "reuters " count once.
     """
-    entity = sentences["source_entity"].astype(object)
-    span = sentences["source"].astype(object)
-    key = entity.where(entity.map(lambda v: isinstance(v, str) and v.strip() != ""), span)
-    return key.map(lambda v: v.strip().casefold() if isinstance(v, str) and v.strip() else None)
+    entity = sentences["source_entity"].astype(object).to_numpy()
+    span = sentences["source"].astype(object).to_numpy()
+    keys = np.full(len(sentences), None, dtype=object)
+    # most sentences have no source: only the rows with one are looked at
+    for i in np.flatnonzero(pd.notna(entity) | pd.notna(span)).tolist():
+        value = entity[i]
+        if not (isinstance(value, str) and value.strip()):
+            value = span[i]
+        if isinstance(value, str) and value.strip():
+            keys[i] = value.strip().casefold()
+    return pd.Series(keys, index=sentences.index, dtype=object)
 
 
-def _distinct(codes: np.ndarray, keys: pd.Series, select: np.ndarray, n_docs: int) -> np.ndarray:
-    """Number of distinct non-null keys per document among selected rows."""
-    use = select & keys.notna().to_numpy()
+def _distinct(codes: np.ndarray, keys: np.ndarray, select: np.ndarray, n_docs: int) -> np.ndarray:
+    """Number of distinct keys per document among selected rows.
+
+    ``keys`` are integer codes of the source keys (-1: no source), so that a (document,
+    key) pair is one integer and the distinct pairs one ``np.unique``.
+    """
+    use = select & (keys >= 0)
     if not use.any():
         return np.zeros(n_docs, dtype=np.int64)
-    pairs = pd.DataFrame({"doc": codes[use], "key": keys.to_numpy()[use]}).drop_duplicates()
-    return np.bincount(pairs["doc"].to_numpy(), minlength=n_docs).astype(np.int64)
+    width = np.int64(keys.max()) + 1
+    pairs = np.unique(codes[use].astype(np.int64) * width + keys[use])
+    return np.bincount(pairs // width, minlength=n_docs).astype(np.int64)
 
 
 def _default_passthrough(sentences: pd.DataFrame) -> list[str]:
@@ -329,7 +381,7 @@ def articles(sentences: pd.DataFrame, *, passthrough: Sequence[str] | None = Non
         out[f"n_{kind}"] = count((fra & (1 << FRAMING_KINDS.index(kind))) != 0)
     out["n_quoted_framing"] = count(quoted)
 
-    keys = _source_keys(frame)
+    keys, _ = pd.factorize(_source_keys(frame).to_numpy(), use_na_sentinel=True)
     source_type = frame["source_type"].astype(object).to_numpy()
     named = np.isin(source_type, NAMED_SOURCE_TYPES)
     anonymous = source_type == "anonymous"

@@ -7,9 +7,13 @@ with :func:`check_columns`. The docs (README, DESIGN) describe the same lists.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
+
+if TYPE_CHECKING:  # pyarrow is imported when a table is written, not with biaskit
+    import pyarrow as pa
 
 from biaskit.errors import SchemaError
 
@@ -186,3 +190,62 @@ PAIRWISE_COLUMNS: tuple[str, ...] = (
     "method",  # how the row was computed (estimator, interval, test, correction, seed)
     "warning",  # why to distrust the row (few articles, undefined rates), or None
 )
+
+
+#: Fields of one item of the sentence table's ``evidence`` column (a list per sentence),
+#: in the order ``biaskit.analysis`` writes them: what fired for which tag, where, how much.
+EVIDENCE_FIELDS: tuple[str, ...] = ("tag", "kind", "term", "start", "end", "weight", "rule")
+#: Fields of one item of the ``attributions`` column (every attribution of the sentence;
+#: the ``source*``/``cue*``/``content*`` columns hold its first one).
+ATTRIBUTION_FIELDS: tuple[str, ...] = (
+    "kind",
+    "rule",
+    "frame",
+    "source_type",
+    "entity",
+    "source",
+    "cue",
+    "content",
+)
+#: Fields of a span (``source``, ``cue``, ``content`` of an attribution; or None).
+SPAN_FIELDS: tuple[str, ...] = ("start", "end", "text")
+
+
+@lru_cache(maxsize=1)
+def sentence_arrow_types() -> dict[str, pa.DataType]:
+    """Arrow types of the nested columns of the tagged sentence table.
+
+    Writers convert these columns with a known type instead of inferring it value by value
+    (which costs more than the conversion itself), and every part of a batch run gets the
+    same type even when its lists are all empty (inference would say ``list<null>``).
+    ``kind_proba`` is not listed: its fields are the labels of the model that scored.
+
+    Returns
+    -------
+    dict
+        Column name → ``pyarrow.DataType``.
+
+    Examples
+    --------
+    >>> str(sentence_arrow_types()["framing_kind"])
+    'list<item: string>'
+
+    """
+    import pyarrow as pa
+
+    kinds = pa.list_(pa.string())
+    span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])
+    types = {"tag": pa.string(), "kind": pa.string(), "term": pa.string(), "rule": pa.string()}
+    types.update(start=pa.int64(), end=pa.int64(), weight=pa.float64())
+    evidence = pa.struct([(name, types[name]) for name in EVIDENCE_FIELDS])
+    attribution = pa.struct(
+        [("kind", kinds), *((name, pa.string()) for name in ATTRIBUTION_FIELDS[1:5])]
+        + [(name, span) for name in ATTRIBUTION_FIELDS[5:]]
+    )
+    return {
+        "attribution_kind": kinds,
+        "framing_kind": kinds,
+        "quoted_framing_kind": kinds,
+        "evidence": pa.list_(evidence),
+        "attributions": pa.list_(attribution),
+    }

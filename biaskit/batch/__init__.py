@@ -31,8 +31,11 @@ watch thread everywhere). A failed write (disk full, read-only, permission) is a
 :class:`~biaskit.errors.OutputError`; the final files appear together with run.json or not at
 all.
 
-Workers are started with the ``spawn`` method: a script that calls :func:`score` with
-``jobs > 1`` needs the usual ``if __name__ == "__main__":`` guard.
+On Linux, from a process without other threads, the workers are forked after this process
+has loaded the model: they start at once and share its memory. Elsewhere (macOS, Windows,
+a notebook kernel's threads) they are spawned, each importing the libraries and loading the
+model: a script that calls :func:`score` with ``jobs > 1`` needs the usual
+``if __name__ == "__main__":`` guard to run everywhere.
 """
 
 from biaskit.batch.engines import _SCORERS as _SCORERS

@@ -1,7 +1,9 @@
 """Scoring one part, and the engines that run parts: in this process, a local process pool, dask.
 
 Everything a worker runs or is initialised with (:func:`_init_worker`, :func:`_score_part`)
-is a module-level function here: workers are started with ``spawn`` and import it by name.
+is a module-level function here: spawned workers import it by name. On Linux the local pool
+forks its workers from a parent that has loaded the model (see :func:`_start_method`): they
+start with the libraries and the model already in memory, shared with the parent page by page.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ import atexit
 import contextlib
 import functools
 import gc
+import itertools
 import logging
 import multiprocessing
+import operator
 import os
 import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -140,6 +145,9 @@ def _init_worker(model: str | None, scorer: Scorer | None, parent_pid: int | Non
     if parent_pid is not None:
         _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a forked worker inherits the run's SIGTERM handler (SIGTERM → KeyboardInterrupt in the
+    # parent): a worker told to stop stops, as a spawned one does
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         _get_scorer(model, scorer)
     except Exception:  # the first task raises it again, with its message, in the parent
@@ -186,7 +194,7 @@ def _check_output(table: Any, frame: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(table, pd.DataFrame):
         raise SchemaError(f"the scorer returned {type(table).__name__}, expected a DataFrame")
     check_columns(table, SENTENCE_COLUMNS, table="scorer output (sentence table)")
-    unknown = set(table["doc_id"]) - set(frame["doc_id"])
+    unknown = set(table["doc_id"].unique()) - set(frame["doc_id"])  # ids, not rows
     if unknown:
         raise SchemaError(f"the scorer returned sentences of unknown doc_id {sorted(unknown)[0]!r}")
     extra = [c for c in table.columns if c not in SENTENCE_COLUMNS]
@@ -250,7 +258,9 @@ def _score_part(
     else:
         sentences = pd.DataFrame({c: pd.Series(dtype=object) for c in SENTENCE_COLUMNS})
     errors.sort(key=lambda item: item[0])
-    sentence_bytes = _arrow_bytes(sentences)
+    sentence_bytes = _arrow_bytes(sentences, _sentence_texts())
+    # the article table's text columns stay inferred: ``url`` or ``title`` missing in every
+    # input row keep the null type the final file has always given them
     article_bytes = _arrow_bytes(_articles(sentences, scored))
     _release_arrow_memory()
     return _PartResult(
@@ -272,17 +282,136 @@ def _articles(sentences: pd.DataFrame, docs: list[bio.DocumentRecord]) -> pd.Dat
     table = articles(filled, passthrough=[])
     table["outlet"] = table["outlet"].astype(object).where(table["outlet"] != _NO_OUTLET, None)
     meta = {d["doc_id"]: d for d in docs}
+    rows = [meta.get(i) for i in table["doc_id"].tolist()]  # one pass over the ids
     for col in _ARTICLE_EXTRA:
-        values = [meta[i][col] if i in meta else None for i in table["doc_id"]]  # type: ignore[literal-required]
+        values = [None if r is None else r[col] for r in rows]  # type: ignore[literal-required]
         table[col] = pd.Series(values, index=table.index, dtype=object)
     table["line"] = table["line"].astype("Int64")
     return table.loc[:, [*ARTICLE_COLUMNS, *_ARTICLE_EXTRA]]
 
 
-def _to_arrow(frame: pd.DataFrame) -> Any:
+def _to_arrow(frame: pd.DataFrame, texts: dict[str, Any] | None = None) -> Any:
+    """``frame`` as an Arrow table, with the same types in every part of a run.
+
+    The nested columns of the sentence table (``evidence``, ``attributions``, the kind lists,
+    ``kind_proba``) get the types of :func:`biaskit.schema.sentence_arrow_types` when their
+    values have exactly those fields: the types inference gives when there are values,
+    found faster (inferring them value by value costs more than the conversion). A column
+    of ``texts`` (name → type) missing in every row gets its text type instead of ``null``.
+    A part whose lists are all empty or whose sentences have no source thus keeps the schema
+    of the other parts, and the final files are streamed. Columns of other shapes (a custom
+    scorer's), and tables without rows, are inferred as before.
+    """
     import pyarrow as pa
 
+    schema = _known_schema(frame, texts or {})
+    if schema is not None:
+        try:
+            return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        except (pa.ArrowException, TypeError, ValueError) as exc:  # values of other types
+            logger.debug("converting with the known types failed (%s); inferring them", exc)
     return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _known_schema(frame: pd.DataFrame, texts: dict[str, Any]) -> Any:
+    """Arrow schema of ``frame`` with the known types (see :func:`_to_arrow`), or None."""
+    import pyarrow as pa
+
+    from biaskit.schema import sentence_arrow_types
+
+    if not len(frame):
+        return None
+    known = sentence_arrow_types()
+    types: dict[str, Any] = {}
+    for name in frame.columns:
+        if name in known and _fits(name, frame[name]):
+            types[name] = known[name]
+        elif name == "kind_proba":
+            proba = _proba_type(frame[name])
+            if proba is not None:
+                types[name] = proba
+        elif name in texts and frame[name].dtype == object and frame[name].isna().all():
+            types[name] = texts[name]
+    if not types:
+        return None
+    rest = [c for c in frame.columns if c not in types]
+    # the other columns as pandas' conversion types them (dtype-typed ones cost nothing)
+    inferred = pa.Schema.from_pandas(frame[rest], preserve_index=False) if rest else None
+    fields = [
+        pa.field(c, types[c]) if c in types else inferred.field(c)  # type: ignore[union-attr]
+        for c in frame.columns
+    ]
+    return pa.schema(fields)
+
+
+def _sentence_texts() -> dict[str, Any]:
+    """Text columns of the sentence table → the Arrow type pandas gives a column of strings.
+
+    ``large_string`` with pandas' ``str`` dtype (pandas 3), ``string`` for object columns
+    (pandas 2): the type of the same column in a part where it has values.
+    """
+    import pyarrow as pa
+
+    text = pa.Schema.from_pandas(pd.DataFrame({"t": ["a"]}), preserve_index=False).field(0).type
+    return dict.fromkeys(_STRING_COLUMNS, text)
+
+
+#: cell types of the kind-list columns converted with a known type (the items must be
+#: strings, which the conversion checks)
+_LIST_CELLS = {list, tuple, type(None)}
+
+
+def _fits(name: str, cells: pd.Series) -> bool:
+    """Whether every item of the list-valued column ``name`` has exactly the known fields.
+
+    A dict converted to a struct type silently loses the keys the type lacks: every item
+    (and every span of an attribution) is checked, or the column is inferred.
+    """
+    from biaskit.schema import ATTRIBUTION_FIELDS, EVIDENCE_FIELDS, SPAN_FIELDS
+
+    if name == "evidence":
+        fields = EVIDENCE_FIELDS
+    elif name == "attributions":
+        fields = ATTRIBUTION_FIELDS
+    else:  # lists of kind names; a string cell would become a list of its characters
+        return set(map(type, cells.tolist())) <= _LIST_CELLS
+    try:
+        items = list(itertools.chain.from_iterable([c for c in cells.tolist() if c is not None]))
+        if not _same_keys(items, fields):
+            return False
+        if name == "attributions" and items:
+            spans = itertools.chain.from_iterable(map(operator.itemgetter(*fields[5:]), items))
+            return _same_keys([s for s in spans if s is not None], SPAN_FIELDS)
+    except (TypeError, KeyError):  # a cell that is not a list (NaN, a number), a bad item
+        return False
+    return True
+
+
+def _same_keys(items: list[Any], fields: tuple[str, ...]) -> bool:
+    """Every item is a mapping with exactly the keys ``fields`` (the first in that order).
+
+    Each item has ``len(fields)`` keys, all drawn from ``fields``: so exactly ``fields``.
+    Loops in C (~0.1 µs an item); the order of the first item is the order inference takes.
+    """
+    if not items:
+        return True
+    if tuple(items[0]) != fields:
+        return False
+    n_keys = sum(map(len, items))
+    return n_keys == len(fields) * len(items) and set().union(*items) == set(fields)
+
+
+def _proba_type(cells: pd.Series) -> Any:
+    """``struct<label: double, ...>`` when every ``kind_proba`` cell has the same labels."""
+    import pyarrow as pa
+
+    values = [c for c in cells.tolist() if c is not None]
+    if not values or not all(type(c) is dict for c in values):
+        return None
+    labels = tuple(values[0])
+    if not all(isinstance(label, str) for label in labels) or not _same_keys(values, labels):
+        return None
+    return pa.struct([(label, pa.float64()) for label in labels])
 
 
 def _release_arrow_memory() -> None:
@@ -306,7 +435,7 @@ def _ipc_options() -> Any:
     return pa.ipc.IpcWriteOptions(compression=codec)
 
 
-def _arrow_bytes(frame: pd.DataFrame) -> bytes:
+def _arrow_bytes(frame: pd.DataFrame, texts: dict[str, Any] | None = None) -> bytes:
     """A table as the bytes of an Arrow IPC file (made in the worker; cheap to send and write).
 
     Parts are an intermediate format: Arrow IPC costs next to nothing to write here and to
@@ -315,7 +444,7 @@ def _arrow_bytes(frame: pd.DataFrame) -> bytes:
     """
     import pyarrow as pa
 
-    table = _to_arrow(frame)
+    table = _to_arrow(frame, texts)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, table.schema, options=_ipc_options()) as writer:
         writer.write_table(table)
@@ -375,19 +504,84 @@ class _Windowed:
                 yield pending.pop(fut), fut.result()
 
 
-class _Pool(_Windowed):
-    """Local worker processes; each loads the model once in its initializer."""
+def _start_method() -> str:
+    """How the local pool starts its workers: ``"fork"`` where that is safe, else ``"spawn"``.
 
-    def __init__(self, jobs: int, model: str | None, scorer: Scorer | None) -> None:
+    A spawned worker starts a new interpreter that imports pandas, scikit-learn and biaskit
+    and loads the model: ~2.5 CPU-seconds per worker. A forked one starts with all of it in
+    memory (shared with the parent until written). Forking is only safe on Linux and from a
+    process with no other thread: a thread holding a lock at fork time (a progress bar's
+    monitor, a notebook kernel's I/O threads) leaves it locked for good in the child. macOS
+    (where system libraries are not fork-safe), Windows and multi-threaded callers spawn.
+    """
+    if (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    ):
+        return "fork"
+    return "spawn"
+
+
+class _Pool(_Windowed):
+    """Local worker processes, each holding the model (loaded once, or inherited by a fork).
+
+    Parameters
+    ----------
+    jobs : int
+        Worker processes.
+    model : str, optional
+        Path of the model; the default model when None.
+    scorer : callable, optional
+        Scoring function replacing analyze.
+    method : {"fork", "spawn"}, optional
+        Start method of the workers; :func:`_start_method` when None.
+
+    """
+
+    def __init__(
+        self, jobs: int, model: str | None, scorer: Scorer | None, method: str | None = None
+    ) -> None:
         self.model, self.scorer = model, scorer
         self.window = 2 * jobs
-        # spawn, not fork: forking a process with threads (tqdm, dask, BLAS) is unsafe
+        self.method = method or _start_method()
+        if self.method == "spawn":
+            _check_spawnable()
+        else:
+            # loaded here, once: the workers inherit it (a model that fails to load fails now)
+            _get_scorer(model, scorer)
         self.executor = ProcessPoolExecutor(
             max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=multiprocessing.get_context(self.method),
             initializer=_init_worker,
             initargs=(model, scorer, os.getpid()),
         )
+        if self.method == "fork":
+            self._fork_workers()
+
+    def _fork_workers(self) -> None:
+        """Start every worker now, while this process has a single thread.
+
+        The executor forks all its workers during the first submit (a no-op task here),
+        before it starts its manager thread. The parent's objects are frozen for the fork:
+        collections in the workers then never write to the pages of inherited objects (each
+        write would copy a page that the workers share with the parent).
+        """
+        gc.collect()
+        gc.freeze()
+        try:
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns when any OS thread exists: here only BLAS pools, which
+                # are fork-safe (OpenBLAS re-creates its threads in the child; the workers
+                # run BLAS and OpenMP with one thread) and no Python thread (_start_method)
+                warnings.filterwarnings(
+                    "ignore",
+                    message=r"This process .* is multi-threaded",
+                    category=DeprecationWarning,
+                )
+                self.executor.submit(os.getpid)
+        finally:
+            gc.unfreeze()  # the parent's own collections go on as before
 
     def _submit(self, docs: list[tuple[int, bio.DocumentRecord]]) -> Future[_PartResult]:
         return self.executor.submit(_score_part, docs, self.model, self.scorer)
@@ -478,8 +672,8 @@ def _check_spawnable() -> None:
 
 def _make_engine(opts: ScoreOptions, model: str | None) -> _InProcess | _Pool | _Dask:
     jobs = opts.n_jobs
-    if opts.engine == "dask" and not opts.scheduler or opts.engine == "local" and jobs > 1:
-        _check_spawnable()
+    if opts.engine == "dask" and not opts.scheduler:
+        _check_spawnable()  # the local pool checks it when it spawns
     if opts.engine == "dask":
         return _Dask(jobs, opts.scheduler, model, opts.scorer)
     if jobs == 1:

@@ -362,7 +362,7 @@ def _run_parts(
     records = bio.iter_records(
         sources, columns=opts.columns, encoding=opts.encoding, defer_html=True
     )
-    progress = _progress(opts, total)
+    progress: Any = None  # made after the engine: its monitor thread must not see a fork
 
     def account(meta: dict[str, Any], resumed: bool) -> None:
         state["scored"] += meta["scored"]
@@ -396,6 +396,7 @@ def _run_parts(
     engine = _make_engine(opts, model)
     aborted = True
     try:
+        progress = _progress(opts, total)
         for k, result in engine.run(tasks()):
             chunk = waiting.pop(k)
             rows = chunk.rows
@@ -422,7 +423,8 @@ def _run_parts(
         aborted = False
     finally:
         engine.close(abort=aborted)
-        progress.close()
+        if progress is not None:
+            progress.close()
     state["seconds"] = time.perf_counter() - t0
     if state["resumed"]:
         logger.info(
