@@ -274,6 +274,9 @@ _ESTIMATE = re.compile(
     r"as many as|as much as|least|just|only|over)\s+)*[$€£]?\d(?:[\d.,]*\d)?"
     r"(?:\s*(?:million|billion|trillion|bn|mn|percent|per cent|%))?"
 )
+#: every verb ``_ESTIMATE`` matches holds one of these (a cheap test before the search;
+#: tests/test_attribution.py checks that they stay in step)
+_ESTIMATE_STEMS = ("put", "valu", "estimat", "peg")
 # the last verb or preposition before a relative clause's antecedent ("was led by X, who")
 _ANTECEDENT_CUT = re.compile(
     r".*\b(?:was|were|is|are|by|behind|with|among|from|to|for|at|[a-z]+ed)\s+(?=\S)"
@@ -375,6 +378,8 @@ _NAMING = re.compile(
     r"\b(?P<verb>called|calls|call|calling|dubbed|dubs|branded|brands|described|describes|"
     r"labelled|labeled)\b[^“\"]{0,60}?[“\"]"
 )
+#: every verb ``_NAMING`` matches holds one of these (checked as ``_ESTIMATE_STEMS``)
+_NAMING_STEMS = ("call", "dub", "brand", "describ", "label")
 # "what critics call a power grab", "what Rendal described as interference": the source is
 # the few words between "what" and the naming verb, the label runs to the end of the clause;
 # not the writer's own ("what we call") and not a proper name ("what the museum calls the
@@ -395,6 +400,11 @@ _PUT_IT = re.compile(
 _DOC_VERB = re.compile(
     r"\b(?P<verb>(?:has |have |had )?(?:found|finds|showed|shows|show|shown|suggests|suggested|"
     r"concluded|concludes|estimated|estimates|indicated|indicates|judged|determined))\b"
+)
+#: every verb ``_DOC_VERB`` matches holds one of these (checked as ``_ESTIMATE_STEMS``)
+_DOC_VERB_STEMS = (
+    "found", "finds", "show", "suggest", "conclude", "estimate", "indicate", "judged",
+    "determined",
 )
 _DETERMINERS = {
     "a",
@@ -1432,8 +1442,7 @@ def _extract_sentence(
     # (the search needs " at " and one of the verbs: most sentences skip it)
     m = (
         _ESTIMATE.search(text)
-        if " at " in text
-        and ("put" in text or "valu" in text or "estimat" in text or "peg" in text)
+        if " at " in text and any(map(text.__contains__, _ESTIMATE_STEMS))
         else None
     )
     if m and not any(a.cue and a.cue[0] <= s + m.start("verb") < a.cue[1] for a in atts):
@@ -1823,11 +1832,7 @@ def _extract_sentence(
     # (the search needs an opening mark and one of the verbs: most sentences skip it)
     m = (
         _NAMING.search(text)
-        if ("“" in text or '"' in text)
-        and (
-            "call" in text or "dub" in text or "brand" in text or "describ" in text
-            or "label" in text
-        )
+        if ("“" in text or '"' in text) and any(map(text.__contains__, _NAMING_STEMS))
         else None
     )
     if m and atts and (
@@ -1852,11 +1857,9 @@ def _extract_sentence(
             atts.append(Attribution(kind, "naming_quote", cue, src, content, _source_type(stext)))
     # a report found / data show … (also beside "according to the statement")
     # (every ``_DOC_VERB`` match holds one of these stems: most sentences skip the search)
-    if (
-        "found" in text or "finds" in text or "show" in text or "suggest" in text
-        or "conclude" in text or "estimate" in text or "indicate" in text or "judged" in text
-        or "determined" in text
-    ) and not any(a.rule in ("document_verb", "finding_verb") for a in atts):
+    if any(map(text.__contains__, _DOC_VERB_STEMS)) and not any(
+        a.rule in ("document_verb", "finding_verb") for a in atts
+    ):
         m = _DOC_VERB.search(text)
         same = [a for a in atts if m and a.cue and a.cue[0] <= s + m.end("verb") - 1 < a.cue[1]]
         for a in same:

@@ -78,3 +78,49 @@ def test_random_texts():
     differ = [i for i, (g, x) in enumerate(zip(got, EXPECTED["random"]["outputs"], strict=True))
               if g != x]
     assert not differ, f"random texts {differ[:10]} differ; {REGENERATE}"
+
+
+# --- the speed shortcuts of attribution.py stay in step with the patterns they guard
+
+
+def _verb_alternatives(pattern) -> list[str]:
+    """The words of a pattern's ``(?P<verb>…)`` group (auxiliaries dropped)."""
+    import re
+
+    source = pattern.pattern
+    start = source.index("(?P<verb>") + len("(?P<verb>")
+    depth, end = 1, start
+    while depth:  # to the parenthesis that closes the group
+        depth += {"(": 1, ")": -1}.get(source[end], 0)
+        end += 1
+    group = re.sub(r"\(\?:", "(", source[start : end - 1])
+    return [w for w in re.findall(r"[a-z]+", group) if w not in {"has", "have", "had"}]
+
+
+@pytest.mark.parametrize(
+    "pattern, stems",
+    [("_ESTIMATE", "_ESTIMATE_STEMS"), ("_NAMING", "_NAMING_STEMS"), ("_DOC_VERB", "_DOC_VERB_STEMS")],
+)
+def test_every_verb_of_a_pattern_holds_a_prefilter_stem(pattern, stems):
+    from biaskit import attribution as A
+
+    verbs = _verb_alternatives(getattr(A, pattern))
+    assert len(verbs) >= 5
+    missing = [v for v in verbs if not any(stem in v for stem in getattr(A, stems))]
+    assert not missing, f"{pattern} matches verbs its prefilter {stems} skips: {missing}"
+
+
+@pytest.mark.parametrize("name", ["_ROLE", "_NEGATED", "_PASSIVE_AUX"])
+def test_case_insensitive_shortcut_patterns_have_lowercase_literals(name):
+    # _search_ci searches the lowered text with the case-sensitive twin on ASCII input: exact
+    # only if the pattern has no uppercase literal or class
+    import re
+
+    from biaskit import attribution as A
+
+    ci, cs = getattr(A, name), getattr(A, name + "_CS")
+    assert ci.flags & re.IGNORECASE and not cs.flags & re.IGNORECASE
+    assert ci.pattern == cs.pattern
+    # uppercase letters outside escapes (\A, \S, \W, \B, \D) and group names
+    source = re.sub(r"\\[A-Za-z]|\(\?P<\w+>", "", ci.pattern)
+    assert not re.search(r"[A-Z]", source), f"{name} has uppercase literals"
