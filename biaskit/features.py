@@ -31,6 +31,7 @@ compares.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import weakref
@@ -420,6 +421,98 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "feature_names_")
         return self.feature_names_
 
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self) -> dict[str, Any]:
+        """State to save, with the fitted vocabularies and feature names as string arrays.
+
+        A vocabulary dict or an object array of names is one skops schema node per string
+        (about 28,000 in the default model), all walked at every load; a numpy unicode array is
+        one ``.npy`` file. The vectorisers are saved as copies without ``vocabulary_``; the
+        featurizer itself is not changed. What does not pack exactly is saved as it is.
+        """
+        # a copy: BaseEstimator returns the instance's own __dict__ for a non-sklearn class
+        state = dict(super().__getstate__())
+        packed: dict[str, Any] = {}
+        for name in _VECTORIZERS:
+            vec = state.get(name)
+            arrays = _pack_vocabulary(getattr(vec, "vocabulary_", None))
+            if arrays is None:
+                continue
+            slim = copy.copy(vec)
+            del slim.vocabulary_
+            state[name] = slim
+            packed[name] = arrays
+        names = _pack_strings(state.get("feature_names_"))
+        if names is not None:
+            del state["feature_names_"]
+            packed["feature_names_"] = names
+        if packed:
+            state[_PACKED] = packed
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a saved state, unpacking what ``__getstate__`` packed (older models: nothing)."""
+        state = dict(state)
+        packed = state.pop(_PACKED, None) or {}
+        super().__setstate__(state)
+        for name in _VECTORIZERS:
+            if name in packed:
+                getattr(self, name).vocabulary_ = _unpack_vocabulary(packed[name])
+        if "feature_names_" in packed:
+            self.feature_names_ = np.array(packed["feature_names_"].tolist(), dtype=object)
+
+
+#: the fitted vectorisers whose vocabularies ``__getstate__`` packs
+_VECTORIZERS = ("word_vectorizer_", "char_vectorizer_")
+#: state key of what ``__getstate__`` packed (absent in models saved before it packed anything)
+_PACKED = "_packed_state"
+
+
+def _pack_strings(names: Any) -> np.ndarray | None:
+    """A 1-d object array of ``str`` as a unicode array, or None if it does not pack exactly.
+
+    A unicode array drops trailing NUL characters: the strings must come back unchanged.
+    """
+    if not isinstance(names, np.ndarray) or names.dtype != object or names.ndim != 1:
+        return None
+    items = names.tolist()
+    if not items or any(type(t) is not str for t in items):
+        return None
+    packed = np.array(items, dtype=str)
+    return packed if packed.tolist() == items else None
+
+
+def _pack_vocabulary(vocabulary: Any) -> dict[str, np.ndarray] | None:
+    """A vocabulary (term → column) as numpy arrays, or None if it does not pack exactly.
+
+    ``terms`` is a unicode array (saved without pickle). When the columns are ``0 … n-1``
+    (a fitted ``CountVectorizer``'s are the ranks of the sorted terms) ``terms[j]`` is the
+    term of column ``j``; otherwise ``columns[k]`` is the column of ``terms[k]``. Only a dict
+    of ``str`` → ``int`` packs, and only if its terms come back unchanged (see
+    ``_pack_strings``). The unpacked dict is equal, with the same types; its order is the
+    columns' (only lookups and ``_WordTable``, which does not depend on it, read it).
+    """
+    if not isinstance(vocabulary, dict) or not vocabulary:
+        return None
+    keys = list(vocabulary)
+    values = list(vocabulary.values())
+    if any(type(k) is not str for k in keys) or any(type(v) is not int for v in values):
+        return None
+    columns = np.array(values, dtype=np.int64)
+    order = np.argsort(columns, kind="stable")
+    if np.array_equal(columns[order], np.arange(len(columns))):
+        terms = _pack_strings(np.array([keys[k] for k in order.tolist()], dtype=object))
+        return None if terms is None else {"terms": terms}
+    terms = _pack_strings(np.array(keys, dtype=object))
+    return None if terms is None else {"terms": terms, "columns": columns}
+
+
+def _unpack_vocabulary(arrays: dict[str, np.ndarray]) -> dict[str, int]:
+    """The vocabulary dict ``_pack_vocabulary`` packed: ``str`` terms, ``int`` columns."""
+    terms = arrays["terms"].tolist()
+    columns = range(len(terms)) if "columns" not in arrays else arrays["columns"].tolist()
+    return dict(zip(terms, columns, strict=True))
+
 
 def _matcher() -> LexiconMatcher:
     from biaskit.lexicons import default_matcher
@@ -634,12 +727,16 @@ class _TokenTable:
     character lowercases to one character, a word character or not as before, whatever its
     neighbours). Tokens of texts with one are taken from the lowercased text and looked up in
     a second index (their case-dependent fields are recomputed per text by the caller). The
-    table lives as long as its word vocabulary and is emptied past ``LIMIT`` entries.
+    table lives as long as its word vocabulary and is replaced by a new one past ``LIMIT``
+    entries or ``CHAR_LIMIT`` characters of keys (long tokens, e.g. a ``data:`` URI left in
+    scraped HTML, count by their length).
     """
 
     FIELDS = ("word", "lexicon", "flags", "caps", "words", "capital_words", "first_capital")
-    #: entries past which ``_token_table`` starts a new table (about 40 MB with the keys)
+    #: entries past which ``_token_table`` starts a new table (about 85 MB with the keys)
     LIMIT = 1 << 18
+    #: characters of keys (tokens as written and lowered) past which it does so too
+    CHAR_LIMIT = 1 << 24
 
     def __init__(self, word_code: dict[str, Any] | None, matcher: LexiconMatcher) -> None:
         self.word_code = word_code or {}
@@ -653,6 +750,7 @@ class _TokenTable:
         )
         self.values = np.zeros((1024, len(self.FIELDS)), dtype=np.int64)
         self.lowered: list[str] = [""]
+        self.chars = 0  # characters held in keys: ``index`` and ``lowered``
 
     def lookup(self, items: list[str], lowered: bool) -> np.ndarray:
         """Ids of ``items`` (tokens, or separators: id 0), adding the tokens not seen yet."""
@@ -684,7 +782,10 @@ class _TokenTable:
             if j is None:
                 j = new[tok] = start + len(rows)
                 rows.append(self._fields(tok, lowered))
+                self.chars += 2 * len(tok)
             ids[k] = j
+        if not rows:  # another thread added them between the probe and the lock
+            return
         end = start + len(rows)
         if end > len(self.values):
             grown = np.zeros((max(end, 2 * len(self.values)), len(self.FIELDS)), np.int64)
@@ -765,7 +866,7 @@ def _token_table(vec: CountVectorizer | None, matcher: LexiconMatcher) -> _Token
         table = words.tokens
         if table is None or table.matcher is not matcher:
             table = words.tokens = _TokenTable(words.code, matcher)
-    if len(table.lowered) > table.LIMIT:
+    if len(table.lowered) > table.LIMIT or table.chars > table.CHAR_LIMIT:
         # a new table rather than clearing this one: a batch in another thread may hold it
         table = _TokenTable(table.word_code or None, matcher)
         if vec is None or not _plain_word_vectorizer(vec):

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import zipfile
+import zlib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -23,8 +24,12 @@ from biaskit.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
-#: Model format version; bump when a model from an older biaskit can no longer be used.
-MODEL_FORMAT = 1
+#: Model format version written by ``save_model``; bump when an older biaskit could not read
+#: the file. 2: the featurizer stores its vocabularies as string arrays (format 1 stored them
+#: as dicts; an older biaskit would load such a file without its vocabulary).
+MODEL_FORMAT = 2
+#: Formats this biaskit reads (format 1 files load as before).
+READABLE_FORMATS = (1, 2)
 
 #: Every type a biaskit model file may contain. Anything else is refused.
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -61,12 +66,37 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def _schema_types(schema: Any) -> set[str]:
+    """Every ``module.Class`` named by a node of a skops ``schema.json`` (parsed)."""
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__class__" in node and "__module__" in node:
+                found.add(f"{node['__module__']}.{node['__class__']}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _read_schema(path: Path) -> Any:
+    """The parsed ``schema.json`` of a skops file (``ModelError`` if unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read("schema.json"))
+    except Exception as exc:  # zipfile and json raise various errors on corrupt files
+        raise ModelError(f"{path.name} is corrupt or truncated ({exc})") from exc
+
+
 def _types_in_file(path: Path) -> set[str]:
     """Every type a skops file would instantiate, as ``module.Class``.
 
     ``skops.io.get_untrusted_types`` lists only the types outside skops' own default-trusted
     set (which includes most of scikit-learn and ``collections.OrderedDict``), so it cannot
     enforce :data:`TRUSTED_TYPES` on its own: the file's ``schema.json`` is walked as well.
+    (:func:`_load` needs only the walk: ``skops.io.load`` makes the other check itself.)
 
     Raises
     ------
@@ -75,23 +105,10 @@ def _types_in_file(path: Path) -> set[str]:
     """
     import skops.io as sio
 
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "__class__" in node and "__module__" in node:
-                found.add(f"{node['__module__']}.{node['__class__']}")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
+    found = _schema_types(_read_schema(path))
     try:
-        with zipfile.ZipFile(path) as archive:
-            walk(json.loads(archive.read("schema.json")))
         found.update(sio.get_untrusted_types(file=path))
-    except Exception as exc:  # zipfile, json and skops raise various errors on corrupt files
+    except Exception as exc:  # skops raises various errors on corrupt files
         raise ModelError(f"{path.name} is corrupt or truncated ({exc})") from exc
     return found
 
@@ -224,8 +241,16 @@ def _default_model() -> Model:
     return _load(default_model_path(), True)
 
 
+def _untrusted_error(path: Path, types: str) -> ModelError:
+    return ModelError(
+        f"{path.name} holds types biaskit does not trust: {types}. "
+        "Refusing to load it; only load models you trained yourself with `biaskit train`"
+    )
+
+
 def _load(path: Path, check_hash: bool) -> Model:
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     if not path.exists():
         raise ModelError(f"model file not found: {path}")
@@ -237,10 +262,11 @@ def _load(path: Path, check_hash: bool) -> Model:
             f"model card {card_path(path).name} is not a JSON object; restore the card that "
             "`biaskit train` wrote next to the model"
         )
-    if card.get("model_format") != MODEL_FORMAT:
+    if card.get("model_format") not in READABLE_FORMATS:
+        readable = " or ".join(map(str, READABLE_FORMATS))
         raise ModelError(
             f"{path.name} was made by biaskit {card.get('biaskit_version', '?')} with model "
-            f"format {card.get('model_format')!r}; this biaskit reads format {MODEL_FORMAT}. "
+            f"format {card.get('model_format')!r}; this biaskit reads format {readable}. "
             "Retrain it with `biaskit train` or install the matching biaskit version"
         )
     if check_hash:
@@ -257,15 +283,20 @@ def _load(path: Path, check_hash: bool) -> Model:
             "truncated download?); biaskit only loads .skops files written by `biaskit train`"
         )
     # reliability fix (issue 10): skops' get_untrusted_types() alone let any type skops trusts by
-    # default (sklearn.svm.SVC, collections.OrderedDict, ...) through; check every type
-    untrusted = _types_in_file(path) - set(TRUSTED_TYPES)
+    # default (sklearn.svm.SVC, collections.OrderedDict, ...) through; check every type the
+    # schema names, then let skops.io.load check the types it does not trust by default
+    # against the same list (the check get_untrusted_types made, on the one tree load builds)
+    untrusted = _schema_types(_read_schema(path)) - set(TRUSTED_TYPES)
     if untrusted:
-        raise ModelError(
-            f"{path.name} holds types biaskit does not trust: {', '.join(sorted(untrusted))}. "
-            "Refusing to load it; only load models you trained yourself with `biaskit train`"
-        )
+        raise _untrusted_error(path, ", ".join(sorted(untrusted)))
     try:
         pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as exc:
+        # the refused types by name, as above (the second tree is built only on this path)
+        refused = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+        raise _untrusted_error(path, ", ".join(sorted(refused)) or str(exc)) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # damaged member of the archive
+        raise ModelError(f"{path.name} is corrupt or truncated ({exc})") from exc
     except Exception as exc:
         raise ModelError(f"{path.name} could not be loaded ({type(exc).__name__}: {exc})") from exc
     steps = getattr(pipeline, "named_steps", None)

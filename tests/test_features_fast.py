@@ -570,6 +570,55 @@ def test_identical_from_threads(model) -> None:
         assert_same_csr(X, reference_transform(feat, table))
 
 
+def test_token_added_by_another_thread_between_probe_and_lock() -> None:
+    # the interleaving that raised ValueError: thread A probes and misses "zzq", thread B
+    # adds it, then A takes the lock with nothing left to add
+    from biaskit import features as F
+
+    table = F._TokenTable(None, F._matcher())
+    table.lookup(["zzq"], False)
+    ids = np.array([-1])
+    table._add(["zzq"], ids, np.array([0]), table.index[False], False)
+    assert ids.tolist() == table.lookup(["zzq"], False).tolist()
+
+
+def test_unseen_tokens_from_threads_started_together() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    feat = SentenceFeaturizer(min_df=1).fit(random_table(AWKWARD, 3))
+    # every thread transforms the same batch of tokens none of them has seen
+    table = random_table([f"Qx{i}zz said the qy{i}ww plan was reckless." for i in range(400)], 5)
+    expected = reference_transform(feat, table)
+    barrier = threading.Barrier(6)
+
+    def run(_: int):
+        barrier.wait()
+        return feat.transform(table)
+
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(run, range(6)))
+    for X in got:
+        assert_same_csr(X, expected)
+
+
+def test_long_tokens_count_against_the_table_limit(monkeypatch) -> None:
+    from biaskit import features as F
+
+    monkeypatch.setattr(F._TokenTable, "CHAR_LIMIT", 10_000)
+    feat = SentenceFeaturizer(min_df=1).fit(random_table(AWKWARD, 3))
+    blob = random_table([f"data {'x' * 3000}{i} end" for i in range(8)], 7)
+    assert_same_csr(feat.transform(blob), reference_transform(feat, blob))
+    vec = feat.word_vectorizer_
+    assert F._plain_word_vectorizer(vec)
+    used = F._word_table(vec).tokens
+    assert used.chars > 10_000
+    # the next batch starts a new table instead of keeping the long tokens
+    fresh = F._token_table(vec, F._matcher())
+    assert fresh is not used and fresh.chars == 0
+    assert_same_csr(feat.transform(blob), reference_transform(feat, blob))
+
+
 def _ref_matches(m, text: str, offset: int = 0) -> list[dict]:
     """``LexiconMatcher.matches`` as it was before issue #5's batch work (match objects)."""
     ms = list(_TOKEN_RE.finditer(text))

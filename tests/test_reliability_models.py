@@ -169,8 +169,27 @@ def test_a_model_from_an_incompatible_version_is_refused(tmp_path, shipped):
         load_model(path)
     message = str(exc.value)
     assert f"made by biaskit 9.0.0 with model format {MODEL_FORMAT + 1}" in message
-    assert f"this biaskit reads format {MODEL_FORMAT}" in message
+    assert "this biaskit reads format 1 or 2" in message
     assert "Retrain it with `biaskit train` or install the matching biaskit version" in message
+
+
+def test_a_format_1_model_still_loads(tmp_path, shipped, monkeypatch):
+    # format 1 saved the featurizer's plain __dict__ (vocabularies as dicts) and is read as
+    # before: the shipped model written that way, with a format-1 card, predicts the same
+    from biaskit.features import SentenceFeaturizer
+    from biaskit.persist import file_sha256, load_model
+
+    model = load_model(shipped[0])
+    path = tmp_path / "old.skops"
+    with monkeypatch.context() as mp:
+        mp.setattr(SentenceFeaturizer, "__getstate__", lambda self: dict(self.__dict__))
+        sio.dump(model.pipeline, path)
+    card = dict(model.card, model_format=1, sha256=file_sha256(path), model_file=path.name)
+    card_path(path).write_text(json.dumps(card))
+    table = biaskit.analyze("Officials said the reckless plan failed, a report found.", model)
+    again = biaskit.analyze("Officials said the reckless plan failed, a report found.", path)
+    assert again["p_framing"].tolist() == table["p_framing"].tolist()
+    assert again["p_attribution"].tolist() == table["p_attribution"].tolist()
 
 
 def test_a_card_without_model_format_is_refused(tmp_path, shipped):
