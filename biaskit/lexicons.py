@@ -301,36 +301,10 @@ class LexiconMatcher:
         each row's tokens are contiguous and in order (rows may come in any order). This is
         :meth:`count_tokens` after its dict probes, for callers that coded the tokens already.
         """
-        n_tok = len(code)
-        tok_mask = (1 << self._tok_bits) - 1
-        ids = (code >> (self._tok_bits + self._node_bits)) - 1
-        hit = ids >= 0
-        rows, cols = [row_of[hit]], [ids[hit]]
-        token = (code & tok_mask) - 1
-        node = ((code >> self._tok_bits) & ((1 << self._node_bits) - 1)) - 1
-        # walk the trie one token at a time from every position that starts an entry, all
-        # positions at once; a walk stops where no entry continues with the next token
-        pos = np.flatnonzero(node >= 0)
-        node = node[pos]
-        edges = self._edge_codes
-        for n in range(2, self.max_n + 1):
-            if not len(pos) or not len(edges):
-                break
-            nxt = pos + (n - 1)
-            ok = nxt < n_tok
-            ok[ok] = (row_of[nxt[ok]] == row_of[pos[ok]]) & (token[nxt[ok]] >= 0)
-            pos, node = pos[ok], node[ok]
-            edge = node * self._n_tokens + token[pos + (n - 1)]
-            at = np.minimum(np.searchsorted(edges, edge), len(edges) - 1)
-            found = edges[at] == edge
-            pos, at = pos[found], at[found]
-            key = self._edge_key[at]
-            done = key >= 0
-            rows.append(row_of[pos[done]])
-            cols.append(key[done])
-            child = self._edge_child[at]
-            more = child >= 0
-            pos, node = pos[more], child[more]
+        rows, cols = [], []
+        for _, pos, key in self._entries_at(code, row_of):
+            rows.append(row_of[pos])
+            cols.append(key)
         return count_matrix(
             np.concatenate(rows), np.concatenate(cols), (n_rows, len(self.vocabulary))
         )
@@ -438,22 +412,21 @@ class LexiconMatcher:
             self._append(result, text, keys[j], s, p, offset)
         return out
 
-    def _longest_at(
+    def _entries_at(
         self, code: np.ndarray, row_of: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each position where an entry starts: the longest entry's length and id there.
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Every entry in a token stream: ``(n, positions, entry ids)`` per entry length n.
 
-        ``code`` holds the tokens' :meth:`token_code` and ``row_of`` their rows (an entry
-        does not cross rows). Positions come out in increasing order.
+        ``code`` holds the tokens' :meth:`token_code` and ``row_of`` their rows (an entry does
+        not cross rows). One-token entries come first; longer ones are found by walking the
+        entries' trie one token at a time from every position that starts an entry, all
+        positions at once; a walk stops where no entry continues with the next token.
         """
         n_tok = len(code)
         tok_mask = (1 << self._tok_bits) - 1
-        best_len = np.zeros(n_tok, dtype=np.int64)
-        best_key = np.full(n_tok, -1, dtype=np.int64)
         ids = (code >> (self._tok_bits + self._node_bits)) - 1
         one = np.flatnonzero(ids >= 0)
-        best_len[one] = 1
-        best_key[one] = ids[one]
+        yield 1, one, ids[one]
         token = (code & tok_mask) - 1
         node = ((code >> self._tok_bits) & ((1 << self._node_bits) - 1)) - 1
         pos = np.flatnonzero(node >= 0)
@@ -472,12 +445,25 @@ class LexiconMatcher:
             pos, at = pos[found], at[found]
             key = self._edge_key[at]
             done = key >= 0
-            # longer entries come later: each overwrites the shorter one at its position
-            best_len[pos[done]] = n
-            best_key[pos[done]] = key[done]
+            yield n, pos[done], key[done]
             child = self._edge_child[at]
             more = child >= 0
             pos, node = pos[more], child[more]
+
+    def _longest_at(
+        self, code: np.ndarray, row_of: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each position where an entry starts: the longest entry's length and id there.
+
+        ``code`` holds the tokens' :meth:`token_code` and ``row_of`` their rows (an entry
+        does not cross rows). Positions come out in increasing order.
+        """
+        best_len = np.zeros(len(code), dtype=np.int64)
+        best_key = np.full(len(code), -1, dtype=np.int64)
+        # longer entries come later: each overwrites the shorter one at its position
+        for n, pos, key in self._entries_at(code, row_of):
+            best_len[pos] = n
+            best_key[pos] = key
         starts = np.flatnonzero(best_len)
         return starts, best_len[starts], best_key[starts]
 
