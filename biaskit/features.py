@@ -468,15 +468,26 @@ _VECTORIZERS = ("word_vectorizer_", "char_vectorizer_")
 _PACKED = "_packed_state"
 
 
+#: padded size (longest string × count) allowed per character held when packing strings
+#: (the default model's vocabulary and feature names need about 3.5)
+_PACK_MAX_PADDING = 8
+
+
 def _pack_strings(names: Any) -> np.ndarray | None:
     """A 1-d object array of ``str`` as a unicode array, or None if it does not pack exactly.
 
     A unicode array drops trailing NUL characters: the strings must come back unchanged.
+    It pads every string to the longest: where that would cost more than
+    ``_PACK_MAX_PADDING`` times the characters held (one very long term, e.g. an unspaced
+    script or a repeated identifier), the strings stay as they are.
     """
     if not isinstance(names, np.ndarray) or names.dtype != object or names.ndim != 1:
         return None
     items = names.tolist()
     if not items or any(type(t) is not str for t in items):
+        return None
+    longest, chars = max(map(len, items)), sum(map(len, items))
+    if longest * len(items) > max(_PACK_MAX_PADDING * chars, 1 << 18):
         return None
     packed = np.array(items, dtype=str)
     return packed if packed.tolist() == items else None

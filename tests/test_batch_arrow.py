@@ -190,6 +190,41 @@ def test_workers_are_forked_only_from_a_single_thread(monkeypatch):
     assert engines._start_method() == "spawn"
 
 
+def test_an_explicitly_chosen_start_method_is_honoured(monkeypatch):
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(engines.multiprocessing, "get_start_method", lambda allow_none: "spawn")
+    assert engines._start_method() == "spawn"
+
+
+def test_a_quiet_run_leaves_no_thread_behind(tmp_path):
+    # a disabled tqdm starts a monitor thread that never stops; the next score(jobs>1) in
+    # the process would then spawn instead of fork. Run in a fresh interpreter: this one has
+    # threads from other tests.
+    import subprocess
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"doc_id": "d", "text": PLAIN}) + "\n", encoding="utf-8")
+    code = (
+        "import threading, biaskit\n"
+        f"biaskit.score([{str(src)!r}], {str(tmp_path / 'out')!r}, jobs=1, quiet=True)\n"
+        "print(sorted(t.name for t in threading.enumerate()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+    assert out.strip() == "['MainThread']"
+
+
+def test_values_a_known_type_would_change_are_inferred():
+    # a float offset would be truncated to int64 by the known struct type
+    ev = {"tag": "claim", "kind": "lex", "term": "x", "start": 3.5, "end": 7.5, "weight": 1,
+          "rule": "r"}
+    frame = pd.DataFrame({"evidence": [[ev]]})
+    table = engines._to_arrow(frame, engines._sentence_texts())
+    assert table.column("evidence").to_pylist() == [[ev]]
+
+
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_forked_and_spawned_workers_give_the_same_files(tmp_path, monkeypatch, method):
     if method == "fork" and not sys.platform.startswith("linux"):

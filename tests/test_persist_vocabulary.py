@@ -192,6 +192,16 @@ def test_pack_vocabulary(vocabulary, packs, columns) -> None:
     assert all(type(k) is str and type(v) is int for k, v in back.items())
 
 
+def test_one_very_long_term_keeps_the_vocabulary_unpacked() -> None:
+    # a unicode array pads every term to the longest: 20,000 short terms and one of 60,000
+    # characters would take 4.8 GB packed, so they stay a dict (size follows the characters)
+    vocabulary = {f"t{i:05d}": i for i in range(20_000)}
+    vocabulary["x" * 60_000] = 20_000
+    assert _pack_vocabulary(vocabulary) is None
+    normal = {f"t{i:05d}": i for i in range(20_000)}
+    assert _pack_vocabulary(normal)["terms"].dtype == np.dtype("<U6")
+
+
 def test_a_vocabulary_that_does_not_pack_is_saved_as_it_is(tmp_path, sentences) -> None:
     feat = SentenceFeaturizer(min_df=1).fit(sentences.head(200))
     feat.word_vectorizer_.vocabulary_ = {

@@ -377,14 +377,40 @@ def _fits(name: str, cells: pd.Series) -> bool:
         return set(map(type, cells.tolist())) <= _LIST_CELLS
     try:
         items = list(itertools.chain.from_iterable([c for c in cells.tolist() if c is not None]))
-        if not _same_keys(items, fields):
+        if not _same_keys(items, fields) or not _typed(items, _VALUE_TYPES[name]):
             return False
         if name == "attributions" and items:
             spans = itertools.chain.from_iterable(map(operator.itemgetter(*fields[5:]), items))
-            return _same_keys([s for s in spans if s is not None], SPAN_FIELDS)
+            spans = [s for s in spans if s is not None]
+            return _same_keys(spans, SPAN_FIELDS) and _typed(spans, _VALUE_TYPES["span"])
     except (TypeError, KeyError):  # a cell that is not a list (NaN, a number), a bad item
         return False
     return True
+
+
+_TEXT = {str, type(None)}
+_INT = {int, type(None)}
+#: value types per field that convert to the known Arrow type without loss (a float offset
+#: would be truncated to int64, a string kind split into characters): others are inferred
+_VALUE_TYPES: dict[str, dict[str, set[type]]] = {
+    "evidence": {
+        "tag": _TEXT, "kind": _TEXT, "term": _TEXT, "rule": _TEXT, "start": _INT, "end": _INT,
+        "weight": {float, int, type(None)},
+    },
+    "attributions": {
+        "kind": {list, tuple, type(None)}, "rule": _TEXT, "frame": _TEXT,
+        "source_type": _TEXT, "entity": _TEXT,
+    },
+    "span": {"start": _INT, "end": _INT, "text": _TEXT},
+}
+
+
+def _typed(items: list[dict[str, Any]], types: dict[str, set[type]]) -> bool:
+    """Every item's value of each field in ``types`` is of one of that field's types."""
+    return all(
+        set(map(type, map(operator.itemgetter(field), items))) <= allowed
+        for field, allowed in types.items()
+    )
 
 
 def _same_keys(items: list[Any], fields: tuple[str, ...]) -> bool:
@@ -512,10 +538,16 @@ def _start_method() -> str:
     memory (shared with the parent until written). Forking is only safe on Linux and from a
     process with no other thread: a thread holding a lock at fork time (a progress bar's
     monitor, a notebook kernel's I/O threads) leaves it locked for good in the child. macOS
-    (where system libraries are not fork-safe), Windows and multi-threaded callers spawn.
+    (where system libraries are not fork-safe), Windows and multi-threaded callers spawn,
+    and so does a program that chose another start method itself
+    (``multiprocessing.set_start_method("spawn")``, as CUDA users do). Only threads that
+    Python's ``threading`` knows are seen: a program whose native libraries run threads of
+    their own should set the spawn method.
     """
+    chosen = multiprocessing.get_start_method(allow_none=True)
     if (
-        sys.platform.startswith("linux")
+        chosen in (None, "fork")
+        and sys.platform.startswith("linux")
         and "fork" in multiprocessing.get_all_start_methods()
         and threading.active_count() == 1
     ):

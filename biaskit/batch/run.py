@@ -65,10 +65,29 @@ def _resolve(options: ScoreOptions | None, overrides: dict[str, Any]) -> ScoreOp
     return dataclasses.replace(opts, **overrides) if overrides else opts
 
 
+class _NoProgress:
+    """Stands in for a disabled progress bar.
+
+    A disabled tqdm still starts tqdm's monitor thread, which never stops: the process then
+    has a second thread, and the next ``score(jobs>1)`` in it would spawn its workers instead
+    of forking them (``engines._start_method``).
+    """
+
+    disable = True  # as a disabled tqdm says
+
+    def update(self, n: int = 1) -> None:
+        """Nothing to show."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
 def _progress(opts: ScoreOptions, total: int | None) -> Any:
+    disable = opts.quiet or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+    if disable:
+        return _NoProgress()
     from tqdm.auto import tqdm
 
-    disable = opts.quiet or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
     return tqdm(
         total=total,
         unit="article",
