@@ -388,20 +388,14 @@ def _fits(name: str, cells: pd.Series) -> bool:
     return True
 
 
-_TEXT = {str, type(None)}
 _INT = {int, type(None)}
-#: value types per field that convert to the known Arrow type without loss (a float offset
-#: would be truncated to int64, a string kind split into characters): others are inferred
+#: value types per field that convert to the known Arrow type without loss: a float offset
+#: would be truncated to int64 and a string kind split into characters. (A value that does
+#: not convert at all, e.g. a number where text is expected, raises and is inferred.)
 _VALUE_TYPES: dict[str, dict[str, set[type]]] = {
-    "evidence": {
-        "tag": _TEXT, "kind": _TEXT, "term": _TEXT, "rule": _TEXT, "start": _INT, "end": _INT,
-        "weight": {float, int, type(None)},
-    },
-    "attributions": {
-        "kind": {list, tuple, type(None)}, "rule": _TEXT, "frame": _TEXT,
-        "source_type": _TEXT, "entity": _TEXT,
-    },
-    "span": {"start": _INT, "end": _INT, "text": _TEXT},
+    "evidence": {"start": _INT, "end": _INT, "weight": {float, int, type(None)}},
+    "attributions": {"kind": {list, tuple, type(None)}},
+    "span": {"start": _INT, "end": _INT},
 }
 
 
