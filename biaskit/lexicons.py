@@ -327,16 +327,7 @@ class LexiconMatcher:
         found: list[dict[str, object]] = []
         pos = k = 0  # ``pos``: where the search for token ``k`` starts (after token k - 1)
         for i, n in self._longest(words):
-            # token k starts at the first occurrence of its string from ``pos``: the text
-            # between two tokens holds no word character, and a token starts with one
-            while k < i:
-                pos = low.find(words[k], pos) + len(words[k])
-                k += 1
-            s = low.find(words[i], pos)
-            pos, k = s + len(words[i]), i + 1
-            while k < i + n:
-                pos = low.find(words[k], pos) + len(words[k])
-                k += 1
+            s, pos, k = _locate(low, words, k, pos, i, n)
             self._append(found, text, " ".join(words[i : i + n]), s, pos, offset)
         return found
 
@@ -399,16 +390,7 @@ class LexiconMatcher:
                 text, low, result, offset = texts[k], lows[r], out[k], offs[k]
                 # ``p``: where the search for the token at ``t`` starts (after token t - 1)
                 p, t = 0, int(row_start[r])
-            # a token starts at the first occurrence of its string from ``p``: the text
-            # between two tokens holds no word character, and a token starts with one
-            while t < i:
-                p = low.find(items[t], p) + len(items[t])
-                t += 1
-            s = low.find(items[i], p)
-            p, t = s + len(items[i]), i + 1
-            while t < i + n_tok:
-                p = low.find(items[t], p) + len(items[t])
-                t += 1
+            s, p, t = _locate(low, items, t, p, i, n_tok)
             self._append(result, text, keys[j], s, p, offset)
         return out
 
@@ -662,6 +644,27 @@ def count_matrix(
         (data, (keys % max(n_cols, 1)).astype(index_dtype), indptr.astype(index_dtype)),
         shape=shape,
     )
+
+
+def _locate(
+    low: str, tokens: Sequence[str], t: int, p: int, i: int, n: int
+) -> tuple[int, int, int]:
+    """Character span of tokens ``i … i+n-1`` of ``low``, walking on from token ``t`` at ``p``.
+
+    ``p`` is where the search for token ``t`` starts (just after token ``t - 1``). A token
+    starts at the first occurrence of its string from there: the text between two tokens
+    holds no word character, and a token starts with one. Returns the match's start, its end
+    and the next token (the position and token the next search starts from).
+    """
+    while t < i:
+        p = low.find(tokens[t], p) + len(tokens[t])
+        t += 1
+    s = low.find(tokens[i], p)
+    p, t = s + len(tokens[i]), i + 1
+    while t < i + n:
+        p = low.find(tokens[t], p) + len(tokens[t])
+        t += 1
+    return s, p, t
 
 
 @lru_cache(maxsize=1)
