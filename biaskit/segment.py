@@ -466,6 +466,17 @@ _FINAL_PUNCT = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 _QM_SPEAKER = re.compile(r"[?!][\"'”’»]+$")
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)]|[a-zA-Z][.)]|[ivxIVX]{1,4}[.)]|[-*•·▪–])$")
 _LOWER_START = re.compile(r"^[a-z][a-z ,;']")
+# “Did you vote for him?” Graham asked.  A capitalised speaker (a name, a pronoun, "The
+# senator from Ohio") and a speech verb within its first five words, with no punctuation but
+# the periods of abbreviations between them, continue the quoted question or exclamation.
+_NAMED_SPEAKER = re.compile(
+    r"[A-Z][\w.’'-]*(?:\s+[\w.’'-]+){0,4}?\s+(?:said|says|asked|asks|added|adds|wondered|"
+    r"wonders|shouted|shouts|yelled|screamed|cried|exclaimed|wrote|writes|tweeted|posted|"
+    r"replied|replies|responded|countered|continued|demanded|demands|insisted|quipped|joked|"
+    r"told|tells|recalled|declared|remarked|noted|argued|warned|pleaded|snapped|retorted|"
+    r"protested|mused|chanted|roared|thundered|bellowed|laughed|sighed|interjected|"
+    r"interrupted|repeated|concluded|explained)\b"
+)
 _BYLINE = re.compile(r"^(?:By|BY)\s")
 _LINE_END = re.compile(r"[ \t]*[\r\n]")
 
@@ -561,7 +572,13 @@ class NewsSegmenter:
                     prev = text[ps:pe]
                     # “Why now?” she asked.  /  1. First item
                     if (
-                        (_QM_SPEAKER.search(prev) and _LOWER_START.match(text[s : s + 3]))
+                        (
+                            _QM_SPEAKER.search(prev)
+                            and (
+                                _LOWER_START.match(text[s : s + 3])
+                                or _NAMED_SPEAKER.match(text, s, e)
+                            )
+                        )
                         or _LIST_MARKER.match(prev)
                         # “…!” ― Jane Doe: a signature after a quotation stays with it
                         or (prev[-1:] in '”"’»' and text[s] in "―—–")

@@ -137,6 +137,28 @@ CASES = [
     ("quote-question", "“Why now?” she asked.", ["“Why now?” she asked."]),
     ("quote-exclaim", "“Get out!” the guard shouted.", ["“Get out!” the guard shouted."]),
     (
+        "quote-question-named-speaker",
+        "“Did you vote for it?” Graham asked. He did not answer.",
+        ["“Did you vote for it?” Graham asked.", "He did not answer."],
+    ),
+    (
+        "quote-exclaim-described-speaker",
+        "“Enough!” The senator from Ohio shouted at the crowd.",
+        ["“Enough!” The senator from Ohio shouted at the crowd."],
+    ),
+    (
+        "quote-question-abbreviated-title",
+        '"Why now?" Sen. Mara Quinn asked reporters.',
+        ['"Why now?" Sen. Mara Quinn asked reporters.'],
+    ),
+    # a new sentence that merely contains a speech verb after a comma stays apart
+    (
+        "quote-question-then-sentence",
+        "“Are we done?” The answer, he said, was no.",
+        ["“Are we done?”", "The answer, he said, was no."],
+    ),
+    ("question-no-quote", "Is it over? Officials said no.", ["Is it over?", "Officials said no."]),
+    (
         "quote-multi",
         "“The plan failed. We will try again,” she said.",
         ["“The plan failed.", "We will try again,” she said."],
