@@ -1059,6 +1059,7 @@ def extract_article(
             is_first=not out,
             matches=None if matches is None else matches[k],
             quote_ends=quote_ends,
+            next_quote=_opening_quote(doc, sentences, k, quotes, quote_ends) if quotes else None,
         )
         subject_type = None
         for a in atts:
@@ -1235,7 +1236,14 @@ def _extract_sentence(
     is_first: bool,
     matches: list[dict[str, Any]] | None = None,
     quote_ends: list[int] | None = None,
+    next_quote: tuple[int, int] | None = None,
 ) -> list[Attribution]:
+    """Attributions of sentence ``doc[s:e]``.
+
+    ``next_quote`` is the quotation that opens the next sentence when this one ends with a
+    colon ("Limbaugh added:" then “…” in the next paragraph): the speaker-before-quotation
+    rule then takes it as this sentence's quotation.
+    """
     text = doc[s:e]
     # a colon is needed by the link label, speaker label and headline rules: most sentences
     # have none and skip their regexes
@@ -1342,8 +1350,8 @@ def _extract_sentence(
                     )
                 )
                 used.add(c["start"])
-    # He said: “…”
-    for qs, qe in qparts if speech else ():
+    # He said: “…”  (also "He said:" closing the sentence, the quotation in the next one)
+    for qs, qe in [*qparts, *([next_quote] if next_quote else [])] if speech else ():
         before = [
             c
             for c in speech
@@ -1354,6 +1362,13 @@ def _extract_sentence(
         if before:
             c = before[-1]
             src = _subject_after_cues(doc, _np_left(doc, s, c["start"]), c, speech)
+            if qs >= e and (
+                src is None
+                or c["weight"] < 0.4
+                or doc[src[0] : src[1]].rsplit(None, 1)[-1].lower() in _NOT_SPEAKER_END
+            ):
+                # "Highlights of the report:" then a quotation: a noun, nobody speaks
+                continue
             stext = doc[src[0] : src[1]] if src else ""
             w = _WHAT_WORD.search(stext) if "what " in stext else None
             if w and src:
@@ -1945,6 +1960,34 @@ def _extract_sentence(
     return atts
 
 
+#: the last word of a noun phrase that cannot be the speaker before a colon ("… of the report:")
+_NOT_SPEAKER_END = frozenset((*_DETERMINERS, "of", "in", "on", "for", "with", "to", "from", "by",
+                              "at", "and", "or"))
+
+
+def _opening_quote(
+    doc: str,
+    sentences: list[tuple[int, int]],
+    k: int,
+    quotes: list[tuple[int, int]],
+    quote_ends: list[int] | None,
+) -> tuple[int, int] | None:
+    """The quotation that opens sentence ``k + 1``, if sentence ``k`` ends with a colon.
+
+    "Limbaugh added:" / “We are not going anywhere. …” — the part of the quotation inside
+    sentence ``k + 1``; None otherwise.
+    """
+    s, e = sentences[k]
+    if k + 1 >= len(sentences) or doc[s:e].rstrip()[-1:] != ":":
+        return None
+    s2, e2 = sentences[k + 1]
+    a = s2 + len(doc[s2:e2]) - len(doc[s2:e2].lstrip())
+    if a >= e2 or doc[a] not in _OPEN_QUOTE:
+        return None
+    part = next((q for q in _quote_parts(quotes, s2, e2, quote_ends) if q[0] == a), None)
+    return part
+
+
 def _follow_quotes(
     doc: str,
     sentences: list[tuple[int, int]],
@@ -1977,6 +2020,19 @@ def _follow_quotes(
         if speaker is None and inside[-1] + 1 < len(sentences):
             # speaker in the sentence right after the quotation ("… .” / He said.)
             speaker = next((a for a in out[inside[-1] + 1] if a.source is not None), None)
+        if speaker is None and inside[0] > 0:
+            # speaker in the sentence before, which ends with a colon ("He added:" / “… .”)
+            speaker = next(
+                (
+                    a
+                    for a in out[inside[0] - 1]
+                    if a.rule == "speaker_colon_quote"
+                    and a.source is not None
+                    and a.content is not None
+                    and a.content[0] >= sentences[inside[0]][0]
+                ),
+                None,
+            )
         if speaker is None:
             continue
         for i in inside:

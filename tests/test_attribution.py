@@ -235,6 +235,42 @@ def test_speaker_before_multi_sentence_quote() -> None:
     assert atts[1][0].texts["content"] == "The count is final"
 
 
+def test_speaker_ending_with_colon_takes_the_quotation_of_the_next_paragraph() -> None:
+    doc = (
+        "Senator Dana Holm spoke after the vote. Holm added:\n\n"
+        "“We are not going anywhere. Not now, not ever.”\n\nThe chamber adjourned."
+    )
+    sents, atts = _extract(doc)
+    assert [doc[s:e] for s, e in sents][1] == "Holm added:"
+    (lead,) = atts[1]
+    assert lead.rule == "speaker_colon_quote" and lead.kind == ["direct_quote"]
+    assert (lead.texts["source"], lead.texts["cue"]) == ("Holm", "added")
+    assert lead.texts["content"] == "We are not going anywhere"
+    assert lead.entity == "Dana Holm"
+    for i, content in ((2, "We are not going anywhere"), (3, "Not now, not ever")):
+        (a,) = atts[i]
+        assert (a.rule, a.texts["source"], a.texts["content"]) == (
+            "quote_continuation", "Holm", content
+        )
+    assert atts[4] == []
+    # a one-sentence quotation after the colon is the speaker's too
+    sents, atts = _extract("Holm added:\n\n“We are not going anywhere.”")
+    assert [a.rule for a in atts[1]] == ["quote_sequel"]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "Highlights of the report:\n\n“Prices rose.”",  # a noun, nobody speaks
+        "Key findings include:\n\n“Prices rose.”",
+        "Holm added:\n\nThe vote was 51 to 49.",  # no quotation follows
+    ],
+)
+def test_colon_without_speaker_and_quotation_is_not_an_attribution(doc: str) -> None:
+    sents, atts = _extract(doc)
+    assert atts[0] == []
+
+
 def test_pronoun_and_surname_resolve_to_full_name() -> None:
     doc = (
         "Marshal Khalifa Haftar said the offensive had begun. "
