@@ -527,6 +527,14 @@ def _cue_matches(
             continue  # "state", "plans": too often not a verb of saying
         if term[:1].isupper() and m["start"] > offset:
             continue  # "the State Department", "Amina Said": a name, not a verb
+        if term.lower() in _STATE_ADJECTIVES and not (
+            _COPULA_BEFORE.search(text, 0, m["start"] - offset)
+            and _STATE_CLAUSE.match(text, m["end"] - offset)
+        ):
+            # an attitude adjective reports a belief only after a copula and before a clause
+            # ("aides are confident that …"); elsewhere it describes ("Senate hopeful",
+            # "concerned residents", "a confident start")
+            continue
         first = term.split(" ", 1)[0]
         if first.lower().endswith("ing"):
             # (the verb's own form: "told a briefing" is not a noun in -ing)
@@ -1207,6 +1215,25 @@ _OF_AFTER = re.compile(r"\s+of\s")
 _BY_SOON = re.compile(r"[^,;:“”\"]{0,60}?\bby\s")
 _TO_WORD = re.compile(r"\s+to\b")
 _TO_SPACE = re.compile(r"\s+to\s")
+#: a copula (and adverbs) right before an attitude word: "are increasingly worried", "remains
+#: convinced", "was not confident"
+_COPULA_BEFORE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|am|remains?|remained|seems?|seemed|appears?|appeared|"
+    r"grew|grows?|grown|became|becomes?|feels?|felt|stays?|stayed)\s+"
+    r"(?:(?:\w+ly|not|also|still|so|very|quite|more|less|too|all|now|privately|publicly)\s+)*$",
+    re.IGNORECASE,
+)
+#: the clause that makes a state an attitude to a proposition ("worried that", "unsure whether")
+_STATE_CLAUSE = re.compile(r",?\s+(?:that|whether)\b", re.IGNORECASE)
+#: attitude adjectives (lexicon ``reporting_verbs``, kind belief) that report a belief only
+#: after a copula and before a clause
+_STATE_ADJECTIVES = frozenset(
+    (
+        "convinced", "confident", "concerned", "skeptical", "sceptical", "hopeful", "afraid",
+        "certain", "sure", "optimistic", "pessimistic", "adamant", "aware", "fearful",
+        "unconvinced", "doubtful", "unsure", "uncertain",
+    )
+)
 _BY_AGENT = re.compile(r"[^,;:“”\"]{0,60}?\bby\s+(?![\d(]|the (?:end|time)\b)")
 _REL_BEFORE = re.compile(r",\s*(?:who|which)\s+(?:(?:also|has|had|have|\w+ly)\s+)*$")
 _NEXT_WORD_OR_QUOTE = re.compile(r"\s*([“\"‘]|\w+)")
@@ -1579,7 +1606,15 @@ def _extract_sentence(
         if c["kind"] == "belief" and _TO_SPACE.match(after):
             continue  # "hopes to name", "wants to run": a plan or wish, not a proposition (§2)
         rule = "reported_speech"
-        passive = _search_ci(_PASSIVE_AUX, _PASSIVE_AUX_CS, before)
+        # "Party leaders are increasingly worried that …", "she remains convinced that …": an
+        # attitude after a copula, with a clause, is the subject's belief (§2), not a passive
+        # without an agent (the adjectives of such states pass _cue_matches only there)
+        copula = (
+            _COPULA_BEFORE.search(before)
+            if c["kind"] == "belief" and _STATE_CLAUSE.match(after)
+            else None
+        )
+        passive = None if copula else _search_ci(_PASSIVE_AUX, _PASSIVE_AUX_CS, before)
         if passive and not c["term"].split(" ", 1)[0].lower().endswith("ing"):
             # ("is calling for" is progressive, not passive)
             # "was criticised by the union": the by-phrase is the source; without an agent
@@ -1613,7 +1648,7 @@ def _extract_sentence(
             used.add(c["start"])
             n_speech += 1
             continue
-        src = _np_left(doc, s, c["start"])
+        src = _np_left(doc, s, c["start"] - len(before) + copula.start() if copula else c["start"])
         rel = _REL_BEFORE.search(before)
         rel_next = _NEXT_WORD_OR_QUOTE.match(after) if rel else None
         if (

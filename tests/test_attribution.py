@@ -271,6 +271,54 @@ def test_colon_without_speaker_and_quotation_is_not_an_attribution(doc: str) -> 
     assert atts[0] == []
 
 
+@pytest.mark.parametrize(
+    ("doc", "source", "cue", "content"),
+    [
+        (
+            "Party leaders are increasingly worried that young voters will stay home.",
+            "Party leaders", "worried", "young voters will stay home",
+        ),
+        (
+            "Aides remain confident that the governor will win.",
+            "Aides", "confident", "the governor will win",
+        ),
+        (
+            "Officials are unsure whether the bridge will reopen.",
+            "Officials", "unsure", "whether the bridge will reopen",
+        ),
+    ],
+)
+def test_attitude_after_a_copula_with_a_clause_is_a_belief(
+    doc: str, source: str, cue: str, content: str
+) -> None:
+    sents, atts = _extract(doc)
+    (a,) = atts[0]
+    assert (a.kind, a.texts["source"], a.texts["cue"], a.texts["content"]) == (
+        ["reported_speech"], source, cue, content
+    )
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "Concerned residents packed the hall.",
+        "The outlook is uncertain.",
+        "She made sure that the vote was counted.",
+        "The senator is concerned about the deficit.",
+    ],
+)
+def test_attitude_adjective_without_copula_and_clause_is_no_cue(doc: str) -> None:
+    sents, atts = _extract(doc)
+    assert atts[0] == []
+
+
+def test_attitude_adjective_is_not_a_quote_cue() -> None:
+    # "hopeful" is a noun here ("Senate hopeful"): the quotation has no speaker in the sentence
+    doc = "“Where else will they go?” Senate hopeful caught on tape mocking workers"
+    sents, atts = _extract(doc)
+    assert all(a.texts.get("cue") != "hopeful" for x in atts for a in x)
+
+
 def test_pronoun_and_surname_resolve_to_full_name() -> None:
     doc = (
         "Marshal Khalifa Haftar said the offensive had begun. "
