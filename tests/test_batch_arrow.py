@@ -69,6 +69,23 @@ def test_known_types_give_the_table_inference_gives(tagged):
         assert got.schema.field(name).type == type_, name
 
 
+def test_one_thread_converts_and_writes_the_table_the_thread_pool_does(tagged, tmp_path):
+    """Conversion, part file and reading back run on one thread: the same table, bit for bit,
+    as Arrow's thread pool gives (the part holds what the threaded conversion held)."""
+    schema = engines._known_schema(tagged, engines._sentence_texts())
+    threaded = pa.Table.from_pandas(tagged, schema=schema, preserve_index=False, nthreads=4)
+    assert engines._ipc_options().use_threads is False
+    path = tmp_path / "part.arrow"
+    path.write_bytes(engines._arrow_bytes(tagged, engines._sentence_texts()))
+    back = output._read_part(path)
+    assert back.schema.equals(threaded.schema, check_metadata=True)
+    assert back.equals(threaded)
+    other = pd.DataFrame({"a": [1, 2], "b": [["x"], []], "c": [{"k": 1.5}, None]})  # inferred
+    assert engines._known_schema(other, {}) is None
+    want = pa.Table.from_pandas(other, preserve_index=False, nthreads=4)
+    assert engines._to_arrow(other).equals(want)
+
+
 def test_all_empty_lists_keep_their_item_types(tagged):
     plain = tagged[tagged["doc_id"] == "d0"].reset_index(drop=True)
     assert all(len(cell) == 0 for name in NESTED for cell in plain[name])

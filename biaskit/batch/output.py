@@ -300,8 +300,10 @@ def _read_part(path: Path) -> Any:
     """The table of one part file (an Arrow IPC file)."""
     import pyarrow as pa
 
+    # one thread: the workers keep the cores busy (threads would only add switching)
+    options = pa.ipc.IpcReadOptions(use_threads=False)
     with pa.OSFile(os.fspath(path)) as source:  # read into memory: the file can go at once
-        return pa.ipc.open_file(source).read_all()
+        return pa.ipc.open_file(source, options=options).read_all()
 
 
 def _part_info(path: Path) -> tuple[Any, int]:
