@@ -69,6 +69,8 @@ __all__ = [
 _PARAMS_FORMAT = "biaskit-punkt/1"
 #: longest piece of text handed to Punkt in one call (see NewsSegmenter._punkt_spans)
 CHUNK = 100_000
+#: most break decisions a tokenizer remembers (contexts of a few words; about 10 MB at most)
+DECISIONS_CACHED = 100_000
 _SENT_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 
 
@@ -139,6 +141,9 @@ class _NewsPunktTokenizer(PunktSentenceTokenizer):
         self._numeric = _engine(PunktToken._RE_NUMERIC).sub
         self._initial = _engine(PunktToken._RE_INITIAL).match
         self._sent_end_chars = frozenset(lang_vars.sent_end_chars)
+        # the decision of each candidate context seen (a pure function of the context and the
+        # parameters): news repeats its contexts ("said. The", "Mr. Smith") across sentences
+        self._decisions: dict[str, bool] = {}
 
     def span_tokenize(
         self, text: str, realign_boundaries: bool = True
@@ -183,7 +188,13 @@ class _NewsPunktTokenizer(PunktSentenceTokenizer):
     ) -> int:
         """Test one candidate; on a sentence break, append the slice it ends. The next start."""
         context = text[word_start:word_end] + match.group() + match.group("after_tok")
-        if not self.text_contains_sentbreak(context):
+        decisions = self._decisions
+        sentbreak = decisions.get(context)
+        if sentbreak is None:
+            if len(decisions) >= DECISIONS_CACHED:
+                decisions.clear()
+            sentbreak = decisions[context] = self.text_contains_sentbreak(context)
+        if not sentbreak:
             return last_break
         slices.append((last_break, match.end()))
         # the next sentence starts after the whitespace, or at the punctuation that follows
