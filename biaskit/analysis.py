@@ -27,7 +27,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -77,6 +77,12 @@ _STRONG_RULES = frozenset(
 )
 #: the tags that get evidence, in the order of their items
 _TAGS = ("claim", "attribution", "framing", "quoted_framing")
+#: sort keys of evidence items per tag: lexicon and rules, each feature rank, probability
+_KEYS_PER_TAG = TOP_FEATURES + 2
+#: a value not computed yet
+_UNKNOWN = object()
+#: sort keys of evidence items per sentence
+_KEYS = _KEYS_PER_TAG * len(_TAGS)
 #: a word of an n-gram the run comparison can match exactly (ASCII and ’ only)
 _FAST_WORD = re.compile(r"[A-Za-z0-9_’'-]+")
 #: the only characters outside ASCII and ``’`` that ``re.IGNORECASE`` matches to ASCII letters
@@ -183,9 +189,8 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
     # emits each document's sentences as one contiguous run of rows.
     # lexicon matches of every sentence, found for the whole batch at once and shared by the
     # attribution rules and the evidence
-    all_matches: list[list[dict[str, Any]]] = default_matcher().matches_many(
-        [doc[s:e] for doc, s, e in zip(doc_texts, starts, ends, strict=True)], starts
-    )
+    sentences = [doc[s:e] for doc, s, e in zip(doc_texts, starts, ends, strict=True)]
+    all_matches: list[list[dict[str, Any]]] = default_matcher().matches_many(sentences, starts)
     att_spans: list[list[Any]] = []
     # quotation parts per sentence (doc offsets), only where a lexicon term matched: they
     # tell writer-voice cues from quoted ones
@@ -321,7 +326,7 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
                 and _FRAMING_LEXICONS[m["lexicon"]] != "promo"
             }
         ) or ["loaded_language"]
-    is_att_l, is_fr_l, q_fr_l = is_att.tolist(), is_fr.tolist(), q_fr.tolist()
+    is_fr_l, q_fr_l = is_fr.tolist(), q_fr.tolist()
     voice = [
         "both" if w and q else "writer" if w else "quoted" if q else None
         for w, q in zip(is_fr_l, q_fr_l, strict=True)
@@ -368,7 +373,6 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
         "attributions": att_records,
     }
     if evidence:
-        claim_l = claim.tolist()
         ctx = _EvidenceContext(
             X,
             features.get_feature_names_out(),
@@ -378,18 +382,9 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
             idx,
             {"claim": claim, "attribution": is_att, "framing": is_fr, "quoted_framing": q_fr},
         )
-        positive = claim | is_att | is_fr | q_fr
-        for i in np.flatnonzero(positive).tolist():
-            columns["evidence"][i] = ctx.items(
-                i,
-                doc_texts[i],
-                starts[i],
-                ends[i],
-                (claim_l[i], is_att_l[i], is_fr_l[i], q_fr_l[i]),  # in the order of _TAGS
-                fr_kind_col[i],
-                all_matches[i],
-                att_spans[i] if is_att_l[i] else [],
-            )
+        columns["evidence"] = ctx.column(
+            sentences, starts, doc_texts, fr_kind_col, all_matches, att_spans
+        )
     out = table.copy()
     tag_columns = [c for c in SENTENCE_COLUMNS if c not in SEGMENT_COLUMNS and c != "model_version"]
     for key in [*tag_columns, "kind_proba", "attributions"]:
@@ -530,10 +525,10 @@ class _EvidenceContext:
     ) -> None:
         X = X.tocsr()
         self.indptr, self.indices = X.indptr, X.indices
-        self.names, self.P, self.idx = names, P, idx
+        self.names, self.P, self.idx, self.tags = names, P, idx, tags
         coefs = _coefficients(tagger, labels)
         self.contrib: dict[str, np.ndarray] = {}
-        self.top: dict[str, tuple[list[tuple[int, float]], list[int], list[bool]]] = {}
+        self.top: dict[str, _Top] = {}
         # each tag's probability, rounded as in the evidence (NaN for labels a model lacks)
         self.proba = {tag: _round(P[:, idx[tag]], 4).tolist() for tag in _TAGS}
         # per feature column: its evidence term, rule and whether it is an n-gram of words
@@ -554,20 +549,15 @@ class _EvidenceContext:
         self.words: dict[str, list[str] | None] = {}
         self.patterns: dict[str, re.Pattern[str]] = {}
 
-    def _top_features(self, tag: str, i: int) -> list[tuple[int, float]]:
+    def _row_top_features(self, tag: str, i: int) -> list[tuple[int, float]]:
         """Feature columns of ``i``'s ``TOP_FEATURES`` largest positive contributions.
 
         With each, its contribution rounded to 4 decimals (the evidence weight). In the order
         of ``np.argsort(-contrib)`` over the sentence's row, cut at the first contribution that
-        is not positive. The batch sort decides where no two of those contributions tie; ties
-        keep the row's own ``argsort`` (whose order among equal values is the one evidence
-        always had).
+        is not positive: the order evidence always had, also among equal contributions. The
+        batch sort (:func:`_top_positive`) gives the same wherever no two of them tie; this
+        serves the rows where they do.
         """
-        top = self.top.get(tag)
-        if top is not None:
-            pairs, bounds, tied = top
-            if not tied[i]:
-                return pairs[bounds[i] : bounds[i + 1]]
         a, b = int(self.indptr[i]), int(self.indptr[i + 1])
         contrib = self.contrib[tag][a:b]
         out = []
@@ -577,71 +567,126 @@ class _EvidenceContext:
             out.append((int(self.indices[a + k]), round(float(contrib[k]), 4)))
         return out
 
-    def items(
-        self,
-        i: int,
-        doc: str,
-        start: int,
-        end: int,
-        on: tuple[bool, ...],
-        fr_kinds: list[str],
-        matches: list[dict[str, Any]],
-        atts: list[Any],
-    ) -> list[dict[str, Any]]:
-        """Evidence items for the positive tags of sentence ``i`` (doc offsets).
+    def _feature(self, j: int) -> tuple[str, str, bool]:
+        """Evidence term, rule and whether it is an n-gram of words, of feature column ``j``."""
+        feature = self.features.get(j)
+        if feature is None:
+            name = str(self.names[j])  # str: names may be numpy strings
+            feature = self.features[j] = (
+                name.split(":", 1)[1] if ":" in name else name,
+                f"feature:{name}",
+                name.startswith("word:"),
+            )
+        return feature
 
-        ``on`` says which tags of ``_TAGS`` are positive, in that order.
+    def column(
+        self,
+        sentences: list[str],
+        starts: list[int],
+        doc_texts: list[str],
+        fr_kinds: list[list[str]],
+        all_matches: list[list[dict[str, Any]]],
+        att_spans: list[list[Any]],
+    ) -> list[list[dict[str, Any]]]:
+        """The ``evidence`` column: items for the positive tags of every sentence.
+
+        A sentence's items are, for each positive tag in the order of ``_TAGS``: the lexicon
+        entries that back the tag (and for attribution the rules that gave the spans), the
+        features that weighed most, the tag's probability. Each kind of item is built for the
+        whole batch at once, with a sort key (sentence, tag, kind of item); one stable sort
+        then puts them in that order. Sentences with no positive tag get an empty list.
+
+        Parameters
+        ----------
+        sentences, starts : list
+            Each sentence's text and its offset in its document.
+        doc_texts : list of str
+            Each sentence's document.
+        fr_kinds : list of list of str
+            Each sentence's framing kinds (the framing lexicon items follow them).
+        all_matches : list of list of dict
+            Each sentence's lexicon matches (document offsets).
+        att_spans : list of list
+            Each sentence's attributions from :func:`biaskit.attribution.extract_article`.
+
+        Returns
+        -------
+        list of list of dict
         """
+        n = len(sentences)
         items: list[dict[str, Any]] = []
-        text = doc[start:end]
-        lowered: str | None = None
-        lowered_known = False
-        features = self.features
-        for tag, positive in zip(_TAGS, on, strict=True):
-            if not positive:
-                continue
-            # lexicon entries that back this tag, then the attribution rule that gave the spans
+        keys: list[np.ndarray] = []
+        with_matches = np.fromiter(map(bool, all_matches), dtype=bool, count=n)
+        # per sentence, its lowercased text where _find may compare strings (else None)
+        lowered: list[Any] = [_UNKNOWN] * n
+        for t, tag in enumerate(_TAGS):
+            on = self.tags[tag]
+            base = _KEYS_PER_TAG * t
+            # lexicon entries that back the tag, then the attribution rule that gave the spans
+            rows: list[int] = []
             if tag == "attribution":
-                for m in matches:
-                    lex = m["lexicon"]
-                    if lex in _ATTRIBUTION_LEXICONS and (
-                        lex != "hedges" or m["kind"] == "distancing"
-                    ):
-                        items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
-                for att in atts[:2]:
-                    if att.cue:
-                        items.append(
-                            {
-                                "tag": tag,
-                                "kind": "+".join(att.kind),
-                                "term": doc[att.cue[0] : att.cue[1]],
-                                "start": att.cue[0],
-                                "end": att.cue[1],
-                                "weight": 1.0,
-                                "rule": f"attribution:{att.rule}",
-                            }
-                        )
+                with_atts = np.fromiter(map(bool, att_spans), dtype=bool, count=n)
+                for i in np.flatnonzero(on & (with_matches | with_atts)).tolist():
+                    k = len(items)
+                    for m in all_matches[i]:
+                        lex = m["lexicon"]
+                        if lex in _ATTRIBUTION_LEXICONS and (
+                            lex != "hedges" or m["kind"] == "distancing"
+                        ):
+                            items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
+                    doc = doc_texts[i]
+                    for att in att_spans[i][:2]:
+                        if att.cue:
+                            items.append(
+                                {
+                                    "tag": tag,
+                                    "kind": "+".join(att.kind),
+                                    "term": doc[att.cue[0] : att.cue[1]],
+                                    "start": att.cue[0],
+                                    "end": att.cue[1],
+                                    "weight": 1.0,
+                                    "rule": f"attribution:{att.rule}",
+                                }
+                            )
+                    rows += [i] * (len(items) - k)
             elif tag != "claim":  # framing, quoted_framing
-                for m in matches:
-                    lex = m["lexicon"]
-                    if lex in _FRAMING_LEXICONS:
-                        kind = _FRAMING_LEXICONS[lex]
-                        if tag == "quoted_framing" or kind in fr_kinds:
-                            items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
-            # highest-weighted features of the linear model for this tag
+                for i in np.flatnonzero(on & with_matches).tolist():
+                    k = len(items)
+                    for m in all_matches[i]:
+                        lex = m["lexicon"]
+                        if lex in _FRAMING_LEXICONS:
+                            kind = _FRAMING_LEXICONS[lex]
+                            if tag == "quoted_framing" or kind in fr_kinds[i]:
+                                items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
+                    rows += [i] * (len(items) - k)
+            keys.append(np.array(rows, dtype=np.int64) * _KEYS + base)
             if tag not in self.contrib:
                 continue
-            for j, weight in self._top_features(tag, i):
-                feature = features.get(j)
-                if feature is None:
-                    name = str(self.names[j])  # str: names may be numpy strings
-                    feature = features[j] = (
-                        name.split(":", 1)[1] if ":" in name else name,
-                        f"feature:{name}",
-                        name.startswith("word:"),
-                    )
-                term, rule, is_words = feature
-                item = {
+            # highest-weighted features of the linear model for this tag
+            top = self.top.get(tag)
+            if top is None:  # contributions not all finite: every row on its own
+                f_rows: list[int] = []
+                ranks: list[int] = []
+                f_columns: list[int] = []
+                weights: list[float] = []
+                alone = np.flatnonzero(on).tolist()
+            else:
+                keep = ~top.tied[top.rows]
+                f_rows, ranks = top.rows[keep].tolist(), top.ranks[keep].tolist()
+                f_columns, weights = top.columns[keep].tolist(), top.weights[keep].tolist()
+                alone = np.flatnonzero(top.tied).tolist()
+            for i in alone:
+                for rank, (j, weight) in enumerate(self._row_top_features(tag, i)):
+                    f_rows.append(i)
+                    ranks.append(rank)
+                    f_columns.append(j)
+                    weights.append(weight)
+            for j in set(f_columns).difference(self.features):
+                self._feature(j)
+            features = list(map(self.features.__getitem__, f_columns))
+            k = len(items)
+            items += [
+                {
                     "tag": tag,
                     "kind": None,
                     "term": term,
@@ -650,30 +695,51 @@ class _EvidenceContext:
                     "weight": weight,
                     "rule": rule,
                 }
-                if is_words:
-                    # the n-gram as whole words ("one" must not point into "once")
-                    if not lowered_known:
-                        lowered_known = True
-                        # isascii is a flag lookup: most texts skip the scan for the four
-                        if text.isascii() or not _FOLDS_TO_ASCII.search(text):
-                            lowered = text.lower()
-                    hit = self._find(text, lowered, term)
-                    if hit:
-                        item["start"], item["end"] = start + hit[0], start + hit[1]
-                        item["term"] = text[hit[0] : hit[1]]
-                items.append(item)
-            items.append(
+                for (term, rule, _), weight in zip(features, weights, strict=True)
+            ]
+            # n-grams of words point at their first occurrence as whole words ("one" must not
+            # point into "once")
+            find = self._find
+            for p in [p for p, feature in enumerate(features) if feature[2]]:
+                i = f_rows[p]
+                text = sentences[i]
+                low = lowered[i]
+                if low is _UNKNOWN:
+                    # isascii is a flag lookup: most texts skip the scan for the four
+                    low = lowered[i] = (
+                        text.lower() if text.isascii() or not _FOLDS_TO_ASCII.search(text) else None
+                    )
+                hit = find(text, low, features[p][0])
+                if hit:
+                    item = items[k + p]
+                    item["start"], item["end"] = starts[i] + hit[0], starts[i] + hit[1]
+                    item["term"] = text[hit[0] : hit[1]]
+            keys.append(
+                np.array(f_rows, dtype=np.int64) * _KEYS
+                + (base + 1)
+                + np.array(ranks, dtype=np.int64)
+            )
+            # the tag's probability
+            proba = self.proba[tag]
+            on_rows = np.flatnonzero(on)
+            items += [
                 {
                     "tag": tag,
                     "kind": None,
                     "term": None,
                     "start": None,
                     "end": None,
-                    "weight": self.proba[tag][i],
+                    "weight": proba[i],
                     "rule": "probability",
                 }
-            )
-        return items
+                for i in on_rows.tolist()
+            ]
+            keys.append(on_rows.astype(np.int64) * _KEYS + (base + 1 + TOP_FEATURES))
+        key = np.concatenate(keys)
+        ordered = [items[k] for k in np.argsort(key, kind="stable").tolist()]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(key // _KEYS, minlength=n))])
+        bounds_l = bounds.tolist()
+        return [ordered[a:b] for a, b in zip(bounds_l[:-1], bounds_l[1:], strict=True)]
 
     def _find(self, text: str, lowered: str | None, term: str) -> tuple[int, int] | None:
         r"""Span of the first match of ``_ngram_pattern(term)`` in ``text``, or None.
@@ -723,17 +789,27 @@ class _EvidenceContext:
         return (hit.start(), hit.end()) if hit else None
 
 
+class _Top(NamedTuple):
+    """The ``TOP_FEATURES`` largest positive contributions of each row (see _top_positive)."""
+
+    #: per entry: its row, its rank in the row (0 the largest), its column, its value
+    #: rounded to 4 decimals; entries grouped by row, decreasing within a row
+    rows: np.ndarray
+    ranks: np.ndarray
+    columns: np.ndarray
+    weights: np.ndarray
+    #: per row: its first ``TOP_FEATURES`` entries, or the last of them and the next, tie
+    tied: np.ndarray
+
+
 def _top_positive(
     contrib: np.ndarray, rows: np.ndarray, wanted: np.ndarray, columns: np.ndarray
-) -> tuple[list[tuple[int, float]], list[int], list[bool]]:
+) -> _Top:
     """The ``TOP_FEATURES`` largest positive entries of each ``wanted`` row; rows with ties.
 
     ``contrib``, ``rows`` and ``columns`` give each stored entry's value, row and column.
-    Returns ``pairs`` (column and value rounded to 4 decimals, grouped by row, decreasing
-    within a row), ``bounds`` (row ``i``'s entries are ``pairs[bounds[i]:bounds[i + 1]]``;
-    none for rows not wanted) and ``tied`` (a row whose first ``TOP_FEATURES`` entries, or the
-    last of them and the next, hold equal values). The order among equal values is left open:
-    rows where it matters are the ``tied`` ones.
+    Rows not wanted have no entries. The order among equal values is left open: rows where it
+    matters are the ``tied`` ones.
     """
     n = len(wanted)
     pos = np.flatnonzero((contrib > 0) & wanted[rows])
@@ -752,9 +828,7 @@ def _top_positive(
     tied = np.zeros(n, dtype=bool)
     tied[owner[:-1][same]] = True
     top = rank < TOP_FEATURES
-    bounds = np.concatenate([[0], np.cumsum(np.minimum(counts, TOP_FEATURES))])
-    pairs = list(zip(columns[order[top]].tolist(), _round(values[top], 4).tolist(), strict=True))
-    return pairs, bounds.tolist(), tied.tolist()
+    return _Top(owner[top], rank[top], columns[order[top]], _round(values[top], 4), tied)
 
 
 def _round(values: np.ndarray, ndigits: int) -> np.ndarray:
