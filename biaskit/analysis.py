@@ -793,12 +793,13 @@ class _Top(NamedTuple):
     """The ``TOP_FEATURES`` largest positive contributions of each row (see _top_positive)."""
 
     #: per entry: its row, its rank in the row (0 the largest), its column, its value
-    #: rounded to 4 decimals; entries grouped by row, decreasing within a row
+    #: rounded to 4 decimals (entries in no particular order)
     rows: np.ndarray
     ranks: np.ndarray
     columns: np.ndarray
     weights: np.ndarray
-    #: per row: its first ``TOP_FEATURES`` entries, or the last of them and the next, tie
+    #: per row: two of its first ``TOP_FEATURES`` entries, or the last of them and the next,
+    #: are equal
     tied: np.ndarray
 
 
@@ -807,28 +808,46 @@ def _top_positive(
 ) -> _Top:
     """The ``TOP_FEATURES`` largest positive entries of each ``wanted`` row; rows with ties.
 
-    ``contrib``, ``rows`` and ``columns`` give each stored entry's value, row and column.
-    Rows not wanted have no entries. The order among equal values is left open: rows where it
-    matters are the ``tied`` ones.
+    ``contrib`` (finite), ``rows`` (sorted) and ``columns`` give each stored entry's value,
+    row and column. Rows not wanted have no entries. The order among equal values is left
+    open: rows where it matters are the ``tied`` ones.
+
+    Rank by rank: the largest value left in each row (one ``maximum.reduceat``) is the entry
+    of that rank, and the row is tied when the value is there more than once (the entry of
+    the next rank equals it). A few passes over the entries instead of sorting them.
     """
     n = len(wanted)
     pos = np.flatnonzero((contrib > 0) & wanted[rows])
     m = len(pos)
-    owner = rows[pos]
-    # two unstable sorts (faster than one lexsort): rank by decreasing value, then order by
-    # (row, rank) through one integer key
-    rank_v = np.empty(m, dtype=np.int64)
-    rank_v[np.argsort(-contrib[pos])] = np.arange(m)
-    order = pos[np.argsort(owner * m + rank_v)]
-    counts = np.bincount(owner, minlength=n)
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    values, owner = contrib[order], rows[order]
-    rank = np.arange(m) - starts[owner]
-    same = (values[1:] == values[:-1]) & (owner[1:] == owner[:-1]) & (rank[:-1] < TOP_FEATURES)
     tied = np.zeros(n, dtype=bool)
-    tied[owner[:-1][same]] = True
-    top = rank < TOP_FEATURES
-    return _Top(owner[top], rank[top], columns[order[top]], _round(values[top], 4), tied)
+    counts = np.bincount(rows[pos], minlength=n)
+    present = np.flatnonzero(counts)
+    if not m:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Top(empty, empty, columns[empty], np.zeros(0), tied)
+    counts = counts[present]
+    seg = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    left = contrib[pos]  # the values not taken yet; taken ones become -inf
+    at = np.arange(m)
+    out_rows, out_ranks, out_at = [], [], []
+    for rank in range(TOP_FEATURES):
+        best = np.maximum.reduceat(left, seg)
+        is_best = left == np.repeat(best, counts)
+        live = best > -np.inf  # rows with an entry left
+        tied[present[live & (np.add.reduceat(is_best, seg, dtype=np.int64) > 1)]] = True
+        first = np.minimum.reduceat(np.where(is_best, at, m), seg)[live]
+        left[first] = -np.inf
+        out_rows.append(present[live])
+        out_ranks.append(np.full(len(first), rank))
+        out_at.append(first)
+    taken = pos[np.concatenate(out_at)]
+    return _Top(
+        np.concatenate(out_rows),
+        np.concatenate(out_ranks),
+        columns[taken],
+        _round(contrib[taken], 4),
+        tied,
+    )
 
 
 def _round(values: np.ndarray, ndigits: int) -> np.ndarray:
