@@ -35,7 +35,7 @@ import pandas as pd
 from biaskit.attribution import extract_article
 from biaskit.errors import InputError
 from biaskit.lexicons import default_matcher
-from biaskit.quotes import quote_spans
+from biaskit.quotes import quote_spans, remembered
 from biaskit.schema import ATTRIBUTION_KINDS, FRAMING_KINDS, SEGMENT_COLUMNS, SENTENCE_COLUMNS
 from biaskit.segment import _as_documents, segment_frame
 
@@ -154,6 +154,14 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
     if model is None or not isinstance(model, Model):
         model = load_model(model)
     frame = _documents(docs)
+    # the segmenter, the attribution rules and the quotation parts below each need the
+    # quotations of every document: found once
+    with remembered(frame["text"].tolist()):
+        return _tag(frame, model, evidence=evidence, keep=keep)
+
+
+def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]) -> pd.DataFrame:
+    """:func:`analyze` of the documents table ``frame`` (from :func:`_documents`)."""
     table = segment_frame(frame)
     if table.empty:
         out = pd.DataFrame(columns=[*SENTENCE_COLUMNS, "kind_proba", "attributions"])

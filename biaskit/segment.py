@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - the same bit values, should NLTK renam
     _ORTHO_LC = (1 << 4) | (1 << 5) | (1 << 6)
 
 from biaskit.errors import InputError
-from biaskit.quotes import quote_spans, share_inside
+from biaskit.quotes import quote_spans, shares_inside
 from biaskit.schema import SEGMENT_COLUMNS
 
 logger = logging.getLogger(__name__)
@@ -636,9 +636,10 @@ class NewsSegmenter:
         """The fields of :meth:`segment`'s sentences, as plain tuples."""
         spans = self.spans(text)
         quotes = quote_spans(text) if spans else []
+        shares = shares_inside(quotes, [(s, e) for s, e, _ in spans])
         sentences = []
         in_head = True
-        for s, e, para in spans:
+        for (s, e, para), share in zip(spans, shares, strict=True):
             stext = text[s:e]
             is_headline = False
             if in_head:
@@ -654,7 +655,7 @@ class NewsSegmenter:
                     is_headline = True
                 elif not _BYLINE.match(stext):
                     in_head = False
-            sentences.append((s, e, stext, para, is_headline, share_inside(quotes, s, e)))
+            sentences.append((s, e, stext, para, is_headline, share))
         return sentences
 
     def segment_frame(self, docs: Any) -> pd.DataFrame:
