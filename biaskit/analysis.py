@@ -46,6 +46,11 @@ _SPAN_COLUMNS = SENTENCE_COLUMNS[
     SENTENCE_COLUMNS.index("source") : SENTENCE_COLUMNS.index("content_end") + 1
 ]
 
+#: the offset columns of the attribution spans (nullable integers)
+_OFFSET_COLUMNS = frozenset(
+    ("source_start", "source_end", "cue_start", "cue_end", "content_start", "content_end")
+)
+
 FEATURE_COLUMNS = ("text", "in_quote", "is_headline", "sent_id", "paragraph")
 _FRAMING_LEXICONS = {
     "loaded_terms": "loaded_language",
@@ -341,7 +346,12 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
     ]
 
     # --- spans of the sentence's main attribution, and all of its attributions
-    span_cols: dict[str, list[Any]] = {k: [None] * n for k in _SPAN_COLUMNS}
+    span_cols: dict[str, Any] = {
+        k: [None] * n for k in _SPAN_COLUMNS if k not in _OFFSET_COLUMNS
+    }
+    # per span kind: the rows that have one and its offsets (nullable integer columns below)
+    span_rows: dict[str, list[int]] = {key: [] for key in ("source", "cue", "content")}
+    span_offsets: dict[str, list[tuple[int, int]]] = {key: [] for key in span_rows}
     att_records: list[list[dict[str, Any]]] = [[] for _ in range(n)]
     for i in np.flatnonzero(is_att).tolist():
         atts = att_spans[i]
@@ -354,11 +364,15 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
             if span:
                 if key != "content":
                     span_cols[key][i] = doc[span[0] : span[1]]
-                span_cols[f"{key}_start"][i] = span[0]
-                span_cols[f"{key}_end"][i] = span[1]
+                span_rows[key].append(i)
+                span_offsets[key].append(span)
         span_cols["source_type"][i] = main.source_type
         span_cols["source_entity"][i] = main.entity
         att_records[i] = [_att_record(doc, a) for a in atts]
+    for key, rows in span_rows.items():
+        offsets = np.array(span_offsets[key], dtype=np.int64).reshape(-1, 2)
+        for col, values in ((f"{key}_start", offsets[:, 0]), (f"{key}_end", offsets[:, 1])):
+            span_cols[col] = _nullable_ints(n, rows, values)
 
     # arrays where the dtype is known: pandas need not infer it value by value
     columns: dict[str, Any] = {
@@ -393,21 +407,16 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
         columns["evidence"] = ctx.column(
             sentences, starts, doc_texts, fr_kind_col, all_matches, att_spans
         )
-    out = table.copy()
-    tag_columns = [c for c in SENTENCE_COLUMNS if c not in SEGMENT_COLUMNS and c != "model_version"]
-    for key in [*tag_columns, "kind_proba", "attributions"]:
-        out[key] = columns[key]
-    out["model_version"] = model.version
-    for col in (
-        "source_start",
-        "source_end",
-        "cue_start",
-        "cue_end",
-        "content_start",
-        "content_end",
-    ):
-        out[col] = out[col].astype("Int64")
-    out = out[[*SENTENCE_COLUMNS, "kind_proba", "attributions"]]
+    # one constructor call over whole columns (assigning them one by one to a copy of the
+    # segment table re-checked the frame every time)
+    data: dict[str, Any] = {col: table[col] for col in SEGMENT_COLUMNS}
+    for col in SENTENCE_COLUMNS[len(SEGMENT_COLUMNS) :]:
+        if col != "model_version":
+            data[col] = columns[col]
+    data["model_version"] = model.version
+    data["kind_proba"] = columns["kind_proba"]
+    data["attributions"] = columns["attributions"]
+    out = pd.DataFrame(data, index=table.index)
     for col in keep:
         if col not in frame.columns:
             if col == "published":
@@ -428,6 +437,15 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _nullable_ints(n: int, rows: list[int], values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An ``Int64`` array of length ``n``: ``values`` at ``rows``, missing elsewhere."""
+    data = np.zeros(n, dtype=np.int64)
+    mask = np.ones(n, dtype=bool)
+    data[rows] = values
+    mask[rows] = False
+    return pd.arrays.IntegerArray(data, mask)
 
 
 def _runs(keys: list[Any]) -> list[tuple[int, int]]:
