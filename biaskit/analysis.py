@@ -510,22 +510,24 @@ def _certain(a: Any) -> bool:
 
 def _att_record(doc: str, a: Any) -> dict[str, Any]:
     """All spans of one attribution (the columns hold only the sentence's main one)."""
-    rec: dict[str, Any] = {
+    return {
         "kind": list(a.kind),
         "rule": a.rule,
         # the reporting frame that made the rule sure ("that", "final"; attribution.py)
         "frame": a.frame,
         "source_type": a.source_type,
         "entity": a.entity,
+        "source": _span_record(doc, a.source),
+        "cue": _span_record(doc, a.cue),
+        "content": _span_record(doc, a.content),
     }
-    for key in ("source", "cue", "content"):
-        span = getattr(a, key)
-        rec[key] = (
-            None
-            if span is None
-            else {"start": int(span[0]), "end": int(span[1]), "text": doc[span[0] : span[1]]}
-        )
-    return rec
+
+
+def _span_record(doc: str, span: tuple[int, int] | None) -> dict[str, Any] | None:
+    """Start, end and text of one span of an attribution."""
+    if span is None:
+        return None
+    return {"start": int(span[0]), "end": int(span[1]), "text": doc[span[0] : span[1]]}
 
 
 def _coefficients(tagger: Any, labels: list[str]) -> dict[str, np.ndarray | None]:
