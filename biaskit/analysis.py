@@ -225,12 +225,14 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
                     quote_parts[a + k] = _parts(quotes, q_ends, s0, e0)
 
     # --- what the rules and lexicons say, only for sentences where something matched
-    cue_seen = np.zeros(n, dtype=bool)
-    strong_rule = np.zeros(n, dtype=bool)
-    certain = np.zeros(n, dtype=bool)
-    has_strong_term = np.zeros(n, dtype=bool)
-    q_lexicon = np.zeros(n, dtype=bool)
-    q_any = np.zeros(n, dtype=bool)
+    # lists while filled (setting a numpy element costs several times a list item's), arrays
+    # for the decisions
+    cue_seen_l = [False] * n
+    strong_rule_l = [False] * n
+    certain_l = [False] * n
+    has_strong_term_l = [False] * n
+    q_lexicon_l = [False] * n
+    q_any_l = [False] * n
     strong_terms: dict[int, set[str]] = {}
     for i in range(n):
         atts = att_spans[i]
@@ -238,13 +240,13 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
         if not atts and not matches:
             continue
         if atts:
-            cue_seen[i] = True
-            strong_rule[i] = any(
+            cue_seen_l[i] = True
+            strong_rule_l[i] = any(
                 a.rule in _STRONG_RULES and (a.source or "hedged" in a.kind) for a in atts
             )
             # constructions that are attributions whatever the model says (measured on the
             # corpus and on PolNeAR: docs/error-analysis.md, pattern 3)
-            certain[i] = any(_certain(a) for a in atts)
+            certain_l[i] = any(_certain(a) for a in atts)
         if not matches:
             continue
         quoted_parts = quote_parts[i]
@@ -256,7 +258,7 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
         )
         # a positive without any rule or attribution cue behind it needs a confident model
         if not atts:
-            cue_seen[i] = any(
+            cue_seen_l[i] = any(
                 m["lexicon"] in _ATTRIBUTION_LEXICONS and m["weight"] >= 0.6 for m in w_matches
             )
         # a strong charged or evaluative term in the writer's voice rescues a near miss
@@ -267,7 +269,7 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
         }
         if terms:
             strong_terms[i] = terms
-            has_strong_term[i] = True
+            has_strong_term_l[i] = True
         if not quoted_parts:
             continue
         # framing, quoted voice: kinds from the framing lexicons inside quotation marks
@@ -277,10 +279,15 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
             if m["lexicon"] in _FRAMING_LEXICONS
             and any(qs <= m["start"] < qe for qs, qe in quoted_parts)
         ]
-        q_any[i] = bool(q_terms)
-        q_lexicon[i] = any(
+        q_any_l[i] = bool(q_terms)
+        q_lexicon_l[i] = any(
             m["weight"] >= 0.5 and _FRAMING_LEXICONS[m["lexicon"]] != "promo" for m in q_terms
         )
+
+    cue_seen, strong_rule, certain, has_strong_term, q_lexicon, q_any = (
+        np.array(flags, dtype=bool)
+        for flags in (cue_seen_l, strong_rule_l, certain_l, has_strong_term_l, q_lexicon_l, q_any_l)
+    )
 
     # --- decisions, vectorised over sentences
     ia, ifr = idx["attribution"], idx["framing"]
