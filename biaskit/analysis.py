@@ -323,10 +323,12 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
             p = P[i]
             kinds = {max(ATTRIBUTION_KINDS, key=lambda k: np.nan_to_num(p[idx[k]]))}
         att_kind_col[i] = [k for k in ATTRIBUTION_KINDS if k in kinds]
+    # the model's framing kind decisions as lists (a numpy element at a time is slow)
+    fr_on, fr_model_l = D[:, fr_cols].tolist(), fr_model.tolist()
     for i in np.flatnonzero(is_fr).tolist():
         kinds = (
-            {k for k, c in zip(FRAMING_KINDS, fr_cols, strict=True) if D[i, c]}
-            if fr_model[i]
+            {k for k, on in zip(FRAMING_KINDS, fr_on[i], strict=True) if on}
+            if fr_model_l[i]
             else set()
         )
         fr_kinds = [k for k in FRAMING_KINDS if k in kinds | strong_terms.get(i, set())]
