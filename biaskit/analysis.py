@@ -11,8 +11,9 @@ This is where a sentence gets its tags. :func:`analyze` runs, for a batch of doc
    where a rule fired or a lexicon term matched (what the rules say) and where a tag is on
    (kinds, spans);
 5. evidence for every positive tag: the lexicon entries that matched and the features that
-   weighed most in the linear model (one batch sort of the model's contributions), with
-   character offsets into the document.
+   weighed most in the linear model (found rank by rank for the whole batch), with character
+   offsets into the document; each kind of item is built for the whole batch and put in each
+   sentence's order by one sort.
 
 Performance (issue #5) is measured by ``benchmarks/bench_tagger.py``.
 """
@@ -85,10 +86,10 @@ _STRONG_RULES = frozenset(
 _TAGS = ("claim", "attribution", "framing", "quoted_framing")
 #: sort keys of evidence items per tag: lexicon and rules, each feature rank, probability
 _KEYS_PER_TAG = TOP_FEATURES + 2
-#: a value not computed yet
-_UNKNOWN = object()
 #: sort keys of evidence items per sentence
 _KEYS = _KEYS_PER_TAG * len(_TAGS)
+#: a value not computed yet
+_UNKNOWN = object()
 #: a word of an n-gram the run comparison can match exactly (ASCII and ’ only)
 _FAST_WORD = re.compile(r"[A-Za-z0-9_’'-]+")
 #: the only characters outside ASCII and ``’`` that ``re.IGNORECASE`` matches to ASCII letters
@@ -420,9 +421,7 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
     # segment table re-checked the frame every time)
     data: dict[str, Any] = {col: table[col] for col in SEGMENT_COLUMNS}
     for col in SENTENCE_COLUMNS[len(SEGMENT_COLUMNS) :]:
-        if col != "model_version":
-            data[col] = columns[col]
-    data["model_version"] = model.version
+        data[col] = model.version if col == "model_version" else columns[col]
     data["kind_proba"] = columns["kind_proba"]
     data["attributions"] = columns["attributions"]
     out = pd.DataFrame(data, index=table.index)
@@ -562,7 +561,7 @@ class _EvidenceContext:
     ) -> None:
         X = X.tocsr()
         self.indptr, self.indices = X.indptr, X.indices
-        self.names, self.P, self.idx, self.tags = names, P, idx, tags
+        self.names, self.tags = names, tags
         coefs = _coefficients(tagger, labels)
         self.contrib: dict[str, np.ndarray] = {}
         self.top: dict[str, _Top] = {}
