@@ -11,8 +11,9 @@ This is where a sentence gets its tags. :func:`analyze` runs, for a batch of doc
    where a rule fired or a lexicon term matched (what the rules say) and where a tag is on
    (kinds, spans);
 5. evidence for every positive tag: the lexicon entries that matched and the features that
-   weighed most in the linear model (one batch sort of the model's contributions), with
-   character offsets into the document.
+   weighed most in the linear model (found rank by rank for the whole batch), with character
+   offsets into the document; each kind of item is built for the whole batch and put in each
+   sentence's order by one sort.
 
 Performance (issue #5) is measured by ``benchmarks/bench_tagger.py``.
 """
@@ -27,7 +28,8 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,7 +37,7 @@ import pandas as pd
 from biaskit.attribution import extract_article
 from biaskit.errors import InputError
 from biaskit.lexicons import default_matcher
-from biaskit.quotes import quote_spans
+from biaskit.quotes import quote_spans, remembered
 from biaskit.schema import ATTRIBUTION_KINDS, FRAMING_KINDS, SEGMENT_COLUMNS, SENTENCE_COLUMNS
 from biaskit.segment import _as_documents, segment_frame
 
@@ -45,6 +47,11 @@ logger = logging.getLogger(__name__)
 _SPAN_COLUMNS = SENTENCE_COLUMNS[
     SENTENCE_COLUMNS.index("source") : SENTENCE_COLUMNS.index("content_end") + 1
 ]
+
+#: the offset columns of the attribution spans (nullable integers)
+_OFFSET_COLUMNS = frozenset(
+    ("source_start", "source_end", "cue_start", "cue_end", "content_start", "content_end")
+)
 
 FEATURE_COLUMNS = ("text", "in_quote", "is_headline", "sent_id", "paragraph")
 _FRAMING_LEXICONS = {
@@ -77,6 +84,12 @@ _STRONG_RULES = frozenset(
 )
 #: the tags that get evidence, in the order of their items
 _TAGS = ("claim", "attribution", "framing", "quoted_framing")
+#: sort keys of evidence items per tag: lexicon and rules, each feature rank, probability
+_KEYS_PER_TAG = TOP_FEATURES + 2
+#: sort keys of evidence items per sentence
+_KEYS = _KEYS_PER_TAG * len(_TAGS)
+#: a value not computed yet
+_UNKNOWN = object()
 #: a word of an n-gram the run comparison can match exactly (ASCII and ’ only)
 _FAST_WORD = re.compile(r"[A-Za-z0-9_’'-]+")
 #: the only characters outside ASCII and ``’`` that ``re.IGNORECASE`` matches to ASCII letters
@@ -148,6 +161,14 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
     if model is None or not isinstance(model, Model):
         model = load_model(model)
     frame = _documents(docs)
+    # the segmenter, the attribution rules and the quotation parts below each need the
+    # quotations of every document: found once
+    with remembered(frame["text"].tolist()):
+        return _tag(frame, model, evidence=evidence, keep=keep)
+
+
+def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]) -> pd.DataFrame:
+    """:func:`analyze` of the documents table ``frame`` (from :func:`_documents`)."""
     table = segment_frame(frame)
     if table.empty:
         out = pd.DataFrame(columns=[*SENTENCE_COLUMNS, "kind_proba", "attributions"])
@@ -183,9 +204,8 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
     # emits each document's sentences as one contiguous run of rows.
     # lexicon matches of every sentence, found for the whole batch at once and shared by the
     # attribution rules and the evidence
-    all_matches: list[list[dict[str, Any]]] = default_matcher().matches_many(
-        [doc[s:e] for doc, s, e in zip(doc_texts, starts, ends, strict=True)], starts
-    )
+    sentences = [doc[s:e] for doc, s, e in zip(doc_texts, starts, ends, strict=True)]
+    all_matches: list[list[dict[str, Any]]] = default_matcher().matches_many(sentences, starts)
     att_spans: list[list[Any]] = []
     # quotation parts per sentence (doc offsets), only where a lexicon term matched: they
     # tell writer-voice cues from quoted ones
@@ -206,12 +226,14 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
                     quote_parts[a + k] = _parts(quotes, q_ends, s0, e0)
 
     # --- what the rules and lexicons say, only for sentences where something matched
-    cue_seen = np.zeros(n, dtype=bool)
-    strong_rule = np.zeros(n, dtype=bool)
-    certain = np.zeros(n, dtype=bool)
-    has_strong_term = np.zeros(n, dtype=bool)
-    q_lexicon = np.zeros(n, dtype=bool)
-    q_any = np.zeros(n, dtype=bool)
+    # lists while filled (setting a numpy element costs several times a list item's), arrays
+    # for the decisions
+    cue_seen_l = [False] * n
+    strong_rule_l = [False] * n
+    certain_l = [False] * n
+    has_strong_term_l = [False] * n
+    q_lexicon_l = [False] * n
+    q_any_l = [False] * n
     strong_terms: dict[int, set[str]] = {}
     for i in range(n):
         atts = att_spans[i]
@@ -219,13 +241,13 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
         if not atts and not matches:
             continue
         if atts:
-            cue_seen[i] = True
-            strong_rule[i] = any(
+            cue_seen_l[i] = True
+            strong_rule_l[i] = any(
                 a.rule in _STRONG_RULES and (a.source or "hedged" in a.kind) for a in atts
             )
             # constructions that are attributions whatever the model says (measured on the
             # corpus and on PolNeAR: docs/error-analysis.md, pattern 3)
-            certain[i] = any(_certain(a) for a in atts)
+            certain_l[i] = any(_certain(a) for a in atts)
         if not matches:
             continue
         quoted_parts = quote_parts[i]
@@ -237,7 +259,7 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
         )
         # a positive without any rule or attribution cue behind it needs a confident model
         if not atts:
-            cue_seen[i] = any(
+            cue_seen_l[i] = any(
                 m["lexicon"] in _ATTRIBUTION_LEXICONS and m["weight"] >= 0.6 for m in w_matches
             )
         # a strong charged or evaluative term in the writer's voice rescues a near miss
@@ -248,7 +270,7 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
         }
         if terms:
             strong_terms[i] = terms
-            has_strong_term[i] = True
+            has_strong_term_l[i] = True
         if not quoted_parts:
             continue
         # framing, quoted voice: kinds from the framing lexicons inside quotation marks
@@ -258,10 +280,15 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
             if m["lexicon"] in _FRAMING_LEXICONS
             and any(qs <= m["start"] < qe for qs, qe in quoted_parts)
         ]
-        q_any[i] = bool(q_terms)
-        q_lexicon[i] = any(
+        q_any_l[i] = bool(q_terms)
+        q_lexicon_l[i] = any(
             m["weight"] >= 0.5 and _FRAMING_LEXICONS[m["lexicon"]] != "promo" for m in q_terms
         )
+
+    cue_seen, strong_rule, certain, has_strong_term, q_lexicon, q_any = (
+        np.array(flags, dtype=bool)
+        for flags in (cue_seen_l, strong_rule_l, certain_l, has_strong_term_l, q_lexicon_l, q_any_l)
+    )
 
     # --- decisions, vectorised over sentences
     ia, ifr = idx["attribution"], idx["framing"]
@@ -297,10 +324,12 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
             p = P[i]
             kinds = {max(ATTRIBUTION_KINDS, key=lambda k: np.nan_to_num(p[idx[k]]))}
         att_kind_col[i] = [k for k in ATTRIBUTION_KINDS if k in kinds]
+    # the model's framing kind decisions as lists (a numpy element at a time is slow)
+    fr_on, fr_model_l = D[:, fr_cols].tolist(), fr_model.tolist()
     for i in np.flatnonzero(is_fr).tolist():
         kinds = (
-            {k for k, c in zip(FRAMING_KINDS, fr_cols, strict=True) if D[i, c]}
-            if fr_model[i]
+            {k for k, on in zip(FRAMING_KINDS, fr_on[i], strict=True) if on}
+            if fr_model_l[i]
             else set()
         )
         fr_kinds = [k for k in FRAMING_KINDS if k in kinds | strong_terms.get(i, set())]
@@ -321,14 +350,19 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
                 and _FRAMING_LEXICONS[m["lexicon"]] != "promo"
             }
         ) or ["loaded_language"]
-    is_att_l, is_fr_l, q_fr_l = is_att.tolist(), is_fr.tolist(), q_fr.tolist()
+    is_fr_l, q_fr_l = is_fr.tolist(), q_fr.tolist()
     voice = [
         "both" if w and q else "writer" if w else "quoted" if q else None
         for w, q in zip(is_fr_l, q_fr_l, strict=True)
     ]
 
     # --- spans of the sentence's main attribution, and all of its attributions
-    span_cols: dict[str, list[Any]] = {k: [None] * n for k in _SPAN_COLUMNS}
+    span_cols: dict[str, Any] = {
+        k: [None] * n for k in _SPAN_COLUMNS if k not in _OFFSET_COLUMNS
+    }
+    # per span kind: the rows that have one and its offsets (nullable integer columns below)
+    span_rows: dict[str, list[int]] = {key: [] for key in ("source", "cue", "content")}
+    span_offsets: dict[str, list[tuple[int, int]]] = {key: [] for key in span_rows}
     att_records: list[list[dict[str, Any]]] = [[] for _ in range(n)]
     for i in np.flatnonzero(is_att).tolist():
         atts = att_spans[i]
@@ -341,11 +375,15 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
             if span:
                 if key != "content":
                     span_cols[key][i] = doc[span[0] : span[1]]
-                span_cols[f"{key}_start"][i] = span[0]
-                span_cols[f"{key}_end"][i] = span[1]
+                span_rows[key].append(i)
+                span_offsets[key].append(span)
         span_cols["source_type"][i] = main.source_type
         span_cols["source_entity"][i] = main.entity
         att_records[i] = [_att_record(doc, a) for a in atts]
+    for key, rows in span_rows.items():
+        offsets = np.array(span_offsets[key], dtype=np.int64).reshape(-1, 2)
+        for col, values in ((f"{key}_start", offsets[:, 0]), (f"{key}_end", offsets[:, 1])):
+            span_cols[col] = _nullable_ints(n, rows, values)
 
     # arrays where the dtype is known: pandas need not infer it value by value
     columns: dict[str, Any] = {
@@ -362,13 +400,11 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
         "framing_voice": voice,
         **span_cols,
         "evidence": [[] for _ in range(n)],
-        "kind_proba": [
-            dict(zip(labels, row, strict=False)) for row in _round(proba, 4).tolist()
-        ],
+        # map over zip: a fifth faster than a comprehension with zip(..., strict=False)
+        "kind_proba": list(map(dict, map(zip, repeat(labels), _round(proba, 4).tolist()))),
         "attributions": att_records,
     }
     if evidence:
-        claim_l = claim.tolist()
         ctx = _EvidenceContext(
             X,
             features.get_feature_names_out(),
@@ -378,33 +414,17 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
             idx,
             {"claim": claim, "attribution": is_att, "framing": is_fr, "quoted_framing": q_fr},
         )
-        positive = claim | is_att | is_fr | q_fr
-        for i in np.flatnonzero(positive).tolist():
-            columns["evidence"][i] = ctx.items(
-                i,
-                doc_texts[i],
-                starts[i],
-                ends[i],
-                (claim_l[i], is_att_l[i], is_fr_l[i], q_fr_l[i]),  # in the order of _TAGS
-                fr_kind_col[i],
-                all_matches[i],
-                att_spans[i] if is_att_l[i] else [],
-            )
-    out = table.copy()
-    tag_columns = [c for c in SENTENCE_COLUMNS if c not in SEGMENT_COLUMNS and c != "model_version"]
-    for key in [*tag_columns, "kind_proba", "attributions"]:
-        out[key] = columns[key]
-    out["model_version"] = model.version
-    for col in (
-        "source_start",
-        "source_end",
-        "cue_start",
-        "cue_end",
-        "content_start",
-        "content_end",
-    ):
-        out[col] = out[col].astype("Int64")
-    out = out[[*SENTENCE_COLUMNS, "kind_proba", "attributions"]]
+        columns["evidence"] = ctx.column(
+            sentences, starts, doc_texts, fr_kind_col, all_matches, att_spans
+        )
+    # one constructor call over whole columns (assigning them one by one to a copy of the
+    # segment table re-checked the frame every time)
+    data: dict[str, Any] = {col: table[col] for col in SEGMENT_COLUMNS}
+    for col in SENTENCE_COLUMNS[len(SEGMENT_COLUMNS) :]:
+        data[col] = model.version if col == "model_version" else columns[col]
+    data["kind_proba"] = columns["kind_proba"]
+    data["attributions"] = columns["attributions"]
+    out = pd.DataFrame(data, index=table.index)
     for col in keep:
         if col not in frame.columns:
             if col == "published":
@@ -425,6 +445,15 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _nullable_ints(n: int, rows: list[int], values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An ``Int64`` array of length ``n``: ``values`` at ``rows``, missing elsewhere."""
+    data = np.zeros(n, dtype=np.int64)
+    mask = np.ones(n, dtype=bool)
+    data[rows] = values
+    mask[rows] = False
+    return pd.arrays.IntegerArray(data, mask)
 
 
 def _runs(keys: list[Any]) -> list[tuple[int, int]]:
@@ -489,22 +518,24 @@ def _certain(a: Any) -> bool:
 
 def _att_record(doc: str, a: Any) -> dict[str, Any]:
     """All spans of one attribution (the columns hold only the sentence's main one)."""
-    rec: dict[str, Any] = {
+    return {
         "kind": list(a.kind),
         "rule": a.rule,
         # the reporting frame that made the rule sure ("that", "final"; attribution.py)
         "frame": a.frame,
         "source_type": a.source_type,
         "entity": a.entity,
+        "source": _span_record(doc, a.source),
+        "cue": _span_record(doc, a.cue),
+        "content": _span_record(doc, a.content),
     }
-    for key in ("source", "cue", "content"):
-        span = getattr(a, key)
-        rec[key] = (
-            None
-            if span is None
-            else {"start": int(span[0]), "end": int(span[1]), "text": doc[span[0] : span[1]]}
-        )
-    return rec
+
+
+def _span_record(doc: str, span: tuple[int, int] | None) -> dict[str, Any] | None:
+    """Start, end and text of one span of an attribution."""
+    if span is None:
+        return None
+    return {"start": int(span[0]), "end": int(span[1]), "text": doc[span[0] : span[1]]}
 
 
 def _coefficients(tagger: Any, labels: list[str]) -> dict[str, np.ndarray | None]:
@@ -530,10 +561,10 @@ class _EvidenceContext:
     ) -> None:
         X = X.tocsr()
         self.indptr, self.indices = X.indptr, X.indices
-        self.names, self.P, self.idx = names, P, idx
+        self.names, self.tags = names, tags
         coefs = _coefficients(tagger, labels)
         self.contrib: dict[str, np.ndarray] = {}
-        self.top: dict[str, tuple[list[tuple[int, float]], list[int], list[bool]]] = {}
+        self.top: dict[str, _Top] = {}
         # each tag's probability, rounded as in the evidence (NaN for labels a model lacks)
         self.proba = {tag: _round(P[:, idx[tag]], 4).tolist() for tag in _TAGS}
         # per feature column: its evidence term, rule and whether it is an n-gram of words
@@ -554,20 +585,15 @@ class _EvidenceContext:
         self.words: dict[str, list[str] | None] = {}
         self.patterns: dict[str, re.Pattern[str]] = {}
 
-    def _top_features(self, tag: str, i: int) -> list[tuple[int, float]]:
+    def _row_top_features(self, tag: str, i: int) -> list[tuple[int, float]]:
         """Feature columns of ``i``'s ``TOP_FEATURES`` largest positive contributions.
 
         With each, its contribution rounded to 4 decimals (the evidence weight). In the order
         of ``np.argsort(-contrib)`` over the sentence's row, cut at the first contribution that
-        is not positive. The batch sort decides where no two of those contributions tie; ties
-        keep the row's own ``argsort`` (whose order among equal values is the one evidence
-        always had).
+        is not positive: the order evidence always had, also among equal contributions. The
+        batch sort (:func:`_top_positive`) gives the same wherever no two of them tie; this
+        serves the rows where they do.
         """
-        top = self.top.get(tag)
-        if top is not None:
-            pairs, bounds, tied = top
-            if not tied[i]:
-                return pairs[bounds[i] : bounds[i + 1]]
         a, b = int(self.indptr[i]), int(self.indptr[i + 1])
         contrib = self.contrib[tag][a:b]
         out = []
@@ -577,71 +603,126 @@ class _EvidenceContext:
             out.append((int(self.indices[a + k]), round(float(contrib[k]), 4)))
         return out
 
-    def items(
-        self,
-        i: int,
-        doc: str,
-        start: int,
-        end: int,
-        on: tuple[bool, ...],
-        fr_kinds: list[str],
-        matches: list[dict[str, Any]],
-        atts: list[Any],
-    ) -> list[dict[str, Any]]:
-        """Evidence items for the positive tags of sentence ``i`` (doc offsets).
+    def _feature(self, j: int) -> tuple[str, str, bool]:
+        """Evidence term, rule and whether it is an n-gram of words, of feature column ``j``."""
+        feature = self.features.get(j)
+        if feature is None:
+            name = str(self.names[j])  # str: names may be numpy strings
+            feature = self.features[j] = (
+                name.split(":", 1)[1] if ":" in name else name,
+                f"feature:{name}",
+                name.startswith("word:"),
+            )
+        return feature
 
-        ``on`` says which tags of ``_TAGS`` are positive, in that order.
+    def column(
+        self,
+        sentences: list[str],
+        starts: list[int],
+        doc_texts: list[str],
+        fr_kinds: list[list[str]],
+        all_matches: list[list[dict[str, Any]]],
+        att_spans: list[list[Any]],
+    ) -> list[list[dict[str, Any]]]:
+        """The ``evidence`` column: items for the positive tags of every sentence.
+
+        A sentence's items are, for each positive tag in the order of ``_TAGS``: the lexicon
+        entries that back the tag (and for attribution the rules that gave the spans), the
+        features that weighed most, the tag's probability. Each kind of item is built for the
+        whole batch at once, with a sort key (sentence, tag, kind of item); one stable sort
+        then puts them in that order. Sentences with no positive tag get an empty list.
+
+        Parameters
+        ----------
+        sentences, starts : list
+            Each sentence's text and its offset in its document.
+        doc_texts : list of str
+            Each sentence's document.
+        fr_kinds : list of list of str
+            Each sentence's framing kinds (the framing lexicon items follow them).
+        all_matches : list of list of dict
+            Each sentence's lexicon matches (document offsets).
+        att_spans : list of list
+            Each sentence's attributions from :func:`biaskit.attribution.extract_article`.
+
+        Returns
+        -------
+        list of list of dict
         """
+        n = len(sentences)
         items: list[dict[str, Any]] = []
-        text = doc[start:end]
-        lowered: str | None = None
-        lowered_known = False
-        features = self.features
-        for tag, positive in zip(_TAGS, on, strict=True):
-            if not positive:
-                continue
-            # lexicon entries that back this tag, then the attribution rule that gave the spans
+        keys: list[np.ndarray] = []
+        with_matches = np.fromiter(map(bool, all_matches), dtype=bool, count=n)
+        # per sentence, its lowercased text where _find may compare strings (else None)
+        lowered: list[Any] = [_UNKNOWN] * n
+        for t, tag in enumerate(_TAGS):
+            on = self.tags[tag]
+            base = _KEYS_PER_TAG * t
+            # lexicon entries that back the tag, then the attribution rule that gave the spans
+            rows: list[int] = []
             if tag == "attribution":
-                for m in matches:
-                    lex = m["lexicon"]
-                    if lex in _ATTRIBUTION_LEXICONS and (
-                        lex != "hedges" or m["kind"] == "distancing"
-                    ):
-                        items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
-                for att in atts[:2]:
-                    if att.cue:
-                        items.append(
-                            {
-                                "tag": tag,
-                                "kind": "+".join(att.kind),
-                                "term": doc[att.cue[0] : att.cue[1]],
-                                "start": att.cue[0],
-                                "end": att.cue[1],
-                                "weight": 1.0,
-                                "rule": f"attribution:{att.rule}",
-                            }
-                        )
+                with_atts = np.fromiter(map(bool, att_spans), dtype=bool, count=n)
+                for i in np.flatnonzero(on & (with_matches | with_atts)).tolist():
+                    k = len(items)
+                    for m in all_matches[i]:
+                        lex = m["lexicon"]
+                        if lex in _ATTRIBUTION_LEXICONS and (
+                            lex != "hedges" or m["kind"] == "distancing"
+                        ):
+                            items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
+                    doc = doc_texts[i]
+                    for att in att_spans[i][:2]:
+                        if att.cue:
+                            items.append(
+                                {
+                                    "tag": tag,
+                                    "kind": "+".join(att.kind),
+                                    "term": doc[att.cue[0] : att.cue[1]],
+                                    "start": att.cue[0],
+                                    "end": att.cue[1],
+                                    "weight": 1.0,
+                                    "rule": f"attribution:{att.rule}",
+                                }
+                            )
+                    rows += [i] * (len(items) - k)
             elif tag != "claim":  # framing, quoted_framing
-                for m in matches:
-                    lex = m["lexicon"]
-                    if lex in _FRAMING_LEXICONS:
-                        kind = _FRAMING_LEXICONS[lex]
-                        if tag == "quoted_framing" or kind in fr_kinds:
-                            items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
-            # highest-weighted features of the linear model for this tag
+                for i in np.flatnonzero(on & with_matches).tolist():
+                    k = len(items)
+                    for m in all_matches[i]:
+                        lex = m["lexicon"]
+                        if lex in _FRAMING_LEXICONS:
+                            kind = _FRAMING_LEXICONS[lex]
+                            if tag == "quoted_framing" or kind in fr_kinds[i]:
+                                items.append(_item(tag, kind, m, f"lexicon:{lex}/{m['kind']}"))
+                    rows += [i] * (len(items) - k)
+            keys.append(np.array(rows, dtype=np.int64) * _KEYS + base)
             if tag not in self.contrib:
                 continue
-            for j, weight in self._top_features(tag, i):
-                feature = features.get(j)
-                if feature is None:
-                    name = str(self.names[j])  # str: names may be numpy strings
-                    feature = features[j] = (
-                        name.split(":", 1)[1] if ":" in name else name,
-                        f"feature:{name}",
-                        name.startswith("word:"),
-                    )
-                term, rule, is_words = feature
-                item = {
+            # highest-weighted features of the linear model for this tag
+            top = self.top.get(tag)
+            if top is None:  # contributions not all finite: every row on its own
+                f_rows: list[int] = []
+                ranks: list[int] = []
+                f_columns: list[int] = []
+                weights: list[float] = []
+                alone = np.flatnonzero(on).tolist()
+            else:
+                keep = ~top.tied[top.rows]
+                f_rows, ranks = top.rows[keep].tolist(), top.ranks[keep].tolist()
+                f_columns, weights = top.columns[keep].tolist(), top.weights[keep].tolist()
+                alone = np.flatnonzero(top.tied).tolist()
+            for i in alone:
+                for rank, (j, weight) in enumerate(self._row_top_features(tag, i)):
+                    f_rows.append(i)
+                    ranks.append(rank)
+                    f_columns.append(j)
+                    weights.append(weight)
+            for j in set(f_columns).difference(self.features):
+                self._feature(j)
+            features = list(map(self.features.__getitem__, f_columns))
+            k = len(items)
+            items += [
+                {
                     "tag": tag,
                     "kind": None,
                     "term": term,
@@ -650,30 +731,51 @@ class _EvidenceContext:
                     "weight": weight,
                     "rule": rule,
                 }
-                if is_words:
-                    # the n-gram as whole words ("one" must not point into "once")
-                    if not lowered_known:
-                        lowered_known = True
-                        # isascii is a flag lookup: most texts skip the scan for the four
-                        if text.isascii() or not _FOLDS_TO_ASCII.search(text):
-                            lowered = text.lower()
-                    hit = self._find(text, lowered, term)
-                    if hit:
-                        item["start"], item["end"] = start + hit[0], start + hit[1]
-                        item["term"] = text[hit[0] : hit[1]]
-                items.append(item)
-            items.append(
+                for (term, rule, _), weight in zip(features, weights, strict=True)
+            ]
+            # n-grams of words point at their first occurrence as whole words ("one" must not
+            # point into "once")
+            find = self._find
+            for p in [p for p, feature in enumerate(features) if feature[2]]:
+                i = f_rows[p]
+                text = sentences[i]
+                low = lowered[i]
+                if low is _UNKNOWN:
+                    # isascii is a flag lookup: most texts skip the scan for the four
+                    low = lowered[i] = (
+                        text.lower() if text.isascii() or not _FOLDS_TO_ASCII.search(text) else None
+                    )
+                hit = find(text, low, features[p][0])
+                if hit:
+                    item = items[k + p]
+                    item["start"], item["end"] = starts[i] + hit[0], starts[i] + hit[1]
+                    item["term"] = text[hit[0] : hit[1]]
+            keys.append(
+                np.array(f_rows, dtype=np.int64) * _KEYS
+                + (base + 1)
+                + np.array(ranks, dtype=np.int64)
+            )
+            # the tag's probability
+            proba = self.proba[tag]
+            on_rows = np.flatnonzero(on)
+            items += [
                 {
                     "tag": tag,
                     "kind": None,
                     "term": None,
                     "start": None,
                     "end": None,
-                    "weight": self.proba[tag][i],
+                    "weight": proba[i],
                     "rule": "probability",
                 }
-            )
-        return items
+                for i in on_rows.tolist()
+            ]
+            keys.append(on_rows.astype(np.int64) * _KEYS + (base + 1 + TOP_FEATURES))
+        key = np.concatenate(keys)
+        ordered = [items[k] for k in np.argsort(key, kind="stable").tolist()]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(key // _KEYS, minlength=n))])
+        bounds_l = bounds.tolist()
+        return [ordered[a:b] for a, b in zip(bounds_l[:-1], bounds_l[1:], strict=True)]
 
     def _find(self, text: str, lowered: str | None, term: str) -> tuple[int, int] | None:
         r"""Span of the first match of ``_ngram_pattern(term)`` in ``text``, or None.
@@ -723,38 +825,65 @@ class _EvidenceContext:
         return (hit.start(), hit.end()) if hit else None
 
 
+class _Top(NamedTuple):
+    """The ``TOP_FEATURES`` largest positive contributions of each row (see _top_positive)."""
+
+    #: per entry: its row, its rank in the row (0 the largest), its column, its value
+    #: rounded to 4 decimals (entries in no particular order)
+    rows: np.ndarray
+    ranks: np.ndarray
+    columns: np.ndarray
+    weights: np.ndarray
+    #: per row: two of its first ``TOP_FEATURES`` entries, or the last of them and the next,
+    #: are equal
+    tied: np.ndarray
+
+
 def _top_positive(
     contrib: np.ndarray, rows: np.ndarray, wanted: np.ndarray, columns: np.ndarray
-) -> tuple[list[tuple[int, float]], list[int], list[bool]]:
+) -> _Top:
     """The ``TOP_FEATURES`` largest positive entries of each ``wanted`` row; rows with ties.
 
-    ``contrib``, ``rows`` and ``columns`` give each stored entry's value, row and column.
-    Returns ``pairs`` (column and value rounded to 4 decimals, grouped by row, decreasing
-    within a row), ``bounds`` (row ``i``'s entries are ``pairs[bounds[i]:bounds[i + 1]]``;
-    none for rows not wanted) and ``tied`` (a row whose first ``TOP_FEATURES`` entries, or the
-    last of them and the next, hold equal values). The order among equal values is left open:
-    rows where it matters are the ``tied`` ones.
+    ``contrib`` (finite), ``rows`` (sorted) and ``columns`` give each stored entry's value,
+    row and column. Rows not wanted have no entries. The order among equal values is left
+    open: rows where it matters are the ``tied`` ones.
+
+    Rank by rank: the largest value left in each row (one ``maximum.reduceat``) is the entry
+    of that rank, and the row is tied when the value is there more than once (the entry of
+    the next rank equals it). A few passes over the entries instead of sorting them.
     """
     n = len(wanted)
     pos = np.flatnonzero((contrib > 0) & wanted[rows])
     m = len(pos)
-    owner = rows[pos]
-    # two unstable sorts (faster than one lexsort): rank by decreasing value, then order by
-    # (row, rank) through one integer key
-    rank_v = np.empty(m, dtype=np.int64)
-    rank_v[np.argsort(-contrib[pos])] = np.arange(m)
-    order = pos[np.argsort(owner * m + rank_v)]
-    counts = np.bincount(owner, minlength=n)
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    values, owner = contrib[order], rows[order]
-    rank = np.arange(m) - starts[owner]
-    same = (values[1:] == values[:-1]) & (owner[1:] == owner[:-1]) & (rank[:-1] < TOP_FEATURES)
     tied = np.zeros(n, dtype=bool)
-    tied[owner[:-1][same]] = True
-    top = rank < TOP_FEATURES
-    bounds = np.concatenate([[0], np.cumsum(np.minimum(counts, TOP_FEATURES))])
-    pairs = list(zip(columns[order[top]].tolist(), _round(values[top], 4).tolist(), strict=True))
-    return pairs, bounds.tolist(), tied.tolist()
+    counts = np.bincount(rows[pos], minlength=n)
+    present = np.flatnonzero(counts)
+    if not m:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Top(empty, empty, columns[empty], np.zeros(0), tied)
+    counts = counts[present]
+    seg = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    left = contrib[pos]  # the values not taken yet; taken ones become -inf
+    at = np.arange(m)
+    out_rows, out_ranks, out_at = [], [], []
+    for rank in range(TOP_FEATURES):
+        best = np.maximum.reduceat(left, seg)
+        is_best = left == np.repeat(best, counts)
+        live = best > -np.inf  # rows with an entry left
+        tied[present[live & (np.add.reduceat(is_best, seg, dtype=np.int64) > 1)]] = True
+        first = np.minimum.reduceat(np.where(is_best, at, m), seg)[live]
+        left[first] = -np.inf
+        out_rows.append(present[live])
+        out_ranks.append(np.full(len(first), rank))
+        out_at.append(first)
+    taken = pos[np.concatenate(out_at)]
+    return _Top(
+        np.concatenate(out_rows),
+        np.concatenate(out_ranks),
+        columns[taken],
+        _round(contrib[taken], 4),
+        tied,
+    )
 
 
 def _round(values: np.ndarray, ndigits: int) -> np.ndarray:

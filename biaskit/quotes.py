@@ -14,7 +14,8 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,9 @@ _PAIRS: dict[str, str] = {
     "»": "«",  # reversed guillemets (Danish/German style)
 }
 _ANY_MARK = re.compile("[\"“”„«»‹›‘’']")
+#: the texts whose quotations :func:`quote_spans` remembers (inside :func:`remembered`), with
+#: their quotations once found
+_remembered: dict[str, list[tuple[int, int]] | None] | None = None
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
 
 
@@ -90,6 +94,45 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     []
 
     """
+    memo = _remembered
+    if memo is None or text not in memo:
+        return _quote_spans(text)
+    spans = memo[text]
+    if spans is None:
+        spans = memo[text] = _quote_spans(text)
+    return list(spans)  # a copy: callers may change their list
+
+
+@contextmanager
+def remembered(texts: Iterable[str]) -> Iterator[None]:
+    """Within the block, :func:`quote_spans` finds the quotations of each of ``texts`` once.
+
+    The segmenter, the attribution rules and :func:`biaskit.analysis.analyze` each ask for the
+    quotations of the same documents; other texts are not remembered.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        The texts to remember (documents).
+
+    Examples
+    --------
+    >>> with remembered(["“Yes,” he said."]):
+    ...     quote_spans("“Yes,” he said.")
+    [(0, 6)]
+
+    """
+    global _remembered
+    outer = _remembered
+    _remembered = dict.fromkeys(texts) if outer is None else {**dict.fromkeys(texts), **outer}
+    try:
+        yield
+    finally:
+        _remembered = outer
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """:func:`quote_spans` without the texts remembered."""
     spans: list[tuple[int, int]] = []
     para_ends = [m.start() for m in _PARA_BREAK.finditer(text)] + [len(text)]
     stack: list[tuple[str, int]] = []
@@ -147,6 +190,33 @@ def share_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> floa
         covered += min(e, end) - max(s, start)
         i += 1
     return round(covered / (end - start), 4)
+
+
+def shares_inside(
+    spans: Sequence[tuple[int, int]], ranges: Iterable[tuple[int, int]]
+) -> list[float]:
+    """:func:`share_inside` of each ``(start, end)`` of ``ranges``: the same values.
+
+    The ends of ``spans`` are listed once for all the ranges, and texts without quotations
+    skip the search.
+    """
+    if not spans:
+        return [0.0 for _ in ranges]
+    ends = [e for _, e in spans]
+    n_spans = len(spans)
+    out = []
+    for start, end in ranges:
+        if end <= start:
+            out.append(0.0)
+            continue
+        covered = 0
+        i = bisect.bisect_right(ends, start)
+        while i < n_spans and spans[i][0] < end:
+            s, e = spans[i]
+            covered += min(e, end) - max(s, start)
+            i += 1
+        out.append(round(covered / (end - start), 4))
+    return out
 
 
 def quote_share(text: str) -> float:

@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - the same bit values, should NLTK renam
     _ORTHO_LC = (1 << 4) | (1 << 5) | (1 << 6)
 
 from biaskit.errors import InputError
-from biaskit.quotes import quote_spans, share_inside
+from biaskit.quotes import quote_spans, shares_inside
 from biaskit.schema import SEGMENT_COLUMNS
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,8 @@ __all__ = [
 _PARAMS_FORMAT = "biaskit-punkt/1"
 #: longest piece of text handed to Punkt in one call (see NewsSegmenter._punkt_spans)
 CHUNK = 100_000
+#: most break decisions a tokenizer remembers (contexts of a few words; about 10 MB at most)
+DECISIONS_CACHED = 100_000
 _SENT_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 
 
@@ -139,6 +141,9 @@ class _NewsPunktTokenizer(PunktSentenceTokenizer):
         self._numeric = _engine(PunktToken._RE_NUMERIC).sub
         self._initial = _engine(PunktToken._RE_INITIAL).match
         self._sent_end_chars = frozenset(lang_vars.sent_end_chars)
+        # the decision of each candidate context seen (a pure function of the context and the
+        # parameters): news repeats its contexts ("said. The", "Mr. Smith") across sentences
+        self._decisions: dict[str, bool] = {}
 
     def span_tokenize(
         self, text: str, realign_boundaries: bool = True
@@ -183,7 +188,13 @@ class _NewsPunktTokenizer(PunktSentenceTokenizer):
     ) -> int:
         """Test one candidate; on a sentence break, append the slice it ends. The next start."""
         context = text[word_start:word_end] + match.group() + match.group("after_tok")
-        if not self.text_contains_sentbreak(context):
+        decisions = self._decisions
+        sentbreak = decisions.get(context)
+        if sentbreak is None:
+            if len(decisions) >= DECISIONS_CACHED:
+                decisions.clear()
+            sentbreak = decisions[context] = self.text_contains_sentbreak(context)
+        if not sentbreak:
             return last_break
         slices.append((last_break, match.end()))
         # the next sentence starts after the whitespace, or at the punctuation that follows
@@ -642,9 +653,10 @@ class NewsSegmenter:
         """The fields of :meth:`segment`'s sentences, as plain tuples."""
         spans = self.spans(text)
         quotes = quote_spans(text) if spans else []
+        shares = shares_inside(quotes, [(s, e) for s, e, _ in spans])
         sentences = []
         in_head = True
-        for s, e, para in spans:
+        for (s, e, para), share in zip(spans, shares, strict=True):
             stext = text[s:e]
             is_headline = False
             if in_head:
@@ -660,7 +672,7 @@ class NewsSegmenter:
                     is_headline = True
                 elif not _BYLINE.match(stext):
                     in_head = False
-            sentences.append((s, e, stext, para, is_headline, share_inside(quotes, s, e)))
+            sentences.append((s, e, stext, para, is_headline, share))
         return sentences
 
     def segment_frame(self, docs: Any) -> pd.DataFrame:
