@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,11 @@ _PAIRS: dict[str, str] = {
 }
 _ANY_MARK = re.compile("[\"“”„«»‹›‘’']")
 #: the texts whose quotations :func:`quote_spans` remembers (inside :func:`remembered`), with
-#: their quotations once found
-_remembered: dict[str, list[tuple[int, int]] | None] | None = None
+#: their quotations once found; a context variable, so each thread (and each asyncio task)
+#: sees only its own block
+_REMEMBERED: ContextVar[dict[str, list[tuple[int, int]] | None] | None] = ContextVar(
+    "biaskit_quotes_remembered", default=None
+)
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")
 
 
@@ -94,7 +98,7 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     []
 
     """
-    memo = _remembered
+    memo = _REMEMBERED.get()
     if memo is None or text not in memo:
         return _quote_spans(text)
     spans = memo[text]
@@ -122,13 +126,14 @@ def remembered(texts: Iterable[str]) -> Iterator[None]:
     [(0, 6)]
 
     """
-    global _remembered
-    outer = _remembered
-    _remembered = dict.fromkeys(texts) if outer is None else {**dict.fromkeys(texts), **outer}
+    outer = _REMEMBERED.get()
+    token = _REMEMBERED.set(
+        dict.fromkeys(texts) if outer is None else {**dict.fromkeys(texts), **outer}
+    )
     try:
         yield
     finally:
-        _remembered = outer
+        _REMEMBERED.reset(token)
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:

@@ -532,3 +532,33 @@ test_deep_compare = pytest.mark.slow(
     settings(FAST, max_examples=N_COMPARE * DEEP)(given(*COMPARE_ARGS)(compare_property)))
 test_deep_article_tables = pytest.mark.slow(
     settings(FAST, max_examples=N_ARTICLES * DEEP)(given(*ARTICLE_ARGS)(article_table_property)))
+
+
+def test_remembered_quotations_are_scoped_to_their_thread() -> None:
+    # analyze shares each document's quotations between its stages inside one call
+    # (quotes.remembered); another thread's block must neither see nor end that memo
+    import threading
+
+    from biaskit import quotes
+
+    text = "“Yes,” he said."
+    inside = threading.Event()
+    release = threading.Event()
+    seen: list[object] = []
+
+    def worker() -> None:
+        with quotes.remembered([text]):
+            inside.set()
+            release.wait(5)
+            seen.append(quotes._REMEMBERED.get())
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(5)
+    assert quotes._REMEMBERED.get() is None  # the other thread's block is not ours
+    with quotes.remembered(["other"]):
+        assert quotes.quote_spans(text) == [(0, 6)]
+    release.set()
+    t.join(5)
+    assert seen and text in seen[0] and "other" not in seen[0]
+    assert quotes._REMEMBERED.get() is None
