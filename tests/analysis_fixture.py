@@ -87,6 +87,11 @@ def corpus_documents() -> pd.DataFrame:
     return docs
 
 
+def shipped_model_version() -> str:
+    """The version of the shipped default model (the fixture holds its probabilities)."""
+    return str(biaskit.analyze("A sentence.")["model_version"].iloc[0])
+
+
 def run(docs: Any, **kwargs: Any) -> dict[str, Any]:
     """``analyze`` with the shipped model, JSON-ready."""
     return table(biaskit.analyze(docs, **kwargs))
@@ -107,6 +112,7 @@ def build() -> dict[str, Any]:
     return {
         "about": "expected analyze output; regenerate: python tests/analysis_fixture.py",
         "generated_at_commit": commit,
+        "model_version": shipped_model_version(),
         "awkward_full": full,
         "awkward": digest(run(awkward)),
         "awkward_no_evidence": digest(run(awkward, evidence=False)),

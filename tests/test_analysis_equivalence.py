@@ -20,6 +20,7 @@ from analysis_fixture import (
     digest,
     random_texts,
     run,
+    shipped_model_version,
     table,
 )
 
@@ -27,6 +28,14 @@ import biaskit
 
 EXPECTED = json.loads(FIXTURE.read_text("utf-8"))
 REGENERATE = "regenerate only for an intended change: python tests/analysis_fixture.py"
+
+
+def test_fixture_is_for_the_shipped_model():
+    # the tables hold the model's probabilities: a retrained model changes them all
+    assert EXPECTED.get("model_version") == shipped_model_version(), (
+        "the shipped model changed since the fixture was recorded; after `make model`, "
+        "check the change and regenerate: python tests/analysis_fixture.py"
+    )
 
 
 def test_awkward_texts_whole_table():
