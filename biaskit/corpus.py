@@ -54,9 +54,12 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEP = " || "
 # a label token: name, optional [...] body (no nested brackets)
+#: a span in a neighbouring sentence line: prev./next. (the adjacent line), prev2./next3. (two
+#: or three lines away, for quotations of three or four sentences)
+_NEIGHBOUR = re.compile(r"(prev|next)([23]?)\.(?:src|cue|content)")
 _TOKEN_RE = re.compile(r"\s*([a-z_]+(?::[a-z_+]+)?)(\[[^\]]*\])?")
 # key=value pairs inside [...]: value is {span}#N or a bare word
-_PAIR_RE = re.compile(r"\s*([a-z_.]+)=(?:\{([^{}]*)\}(?:#(\d+))?|([a-z_]+))")
+_PAIR_RE = re.compile(r"\s*([a-z0-9_.]+)=(?:\{([^{}]*)\}(?:#(\d+))?|([a-z_]+))")
 
 
 @dataclass(frozen=True)
@@ -358,10 +361,11 @@ def _span(
     lineno: int,
 ) -> Span:
     target = sid
-    if key.startswith("prev."):
-        target = sid - 1
-    elif key.startswith("next."):
-        target = sid + 1
+    where = _NEIGHBOUR.match(key)
+    if where:
+        # prev. / next. (one line away), prev2. / next3. (a multi-sentence quotation)
+        step = int(where.group(2) or 1)
+        target = sid - step if where.group(1) == "prev" else sid + step
     if not 0 <= target < len(sentences):
         raise CorpusError(f"{key} points outside the article", path=path, line=lineno)
     stext = pending[target][0]
@@ -418,17 +422,15 @@ def _apply_labels(
                     att.stype = value
                 elif key == "entity":
                     att.entity = value
-                elif base in ("src", "cue", "content") and key in (
-                    base,
-                    f"prev.{base}",
-                    f"next.{base}",
+                elif base in ("src", "cue", "content") and (
+                    key == base or _NEIGHBOUR.fullmatch(key)
                 ):
                     span = _span(sentences, pending, sid, key, value, occ, path, lineno)
                     setattr(att, {"src": "source"}.get(base, base), span)
                 else:
                     raise CorpusError(
                         f"unknown key {key!r} in att[...]; expected src, cue, content "
-                        "(optionally prev./next.), stype, entity",
+                        "(optionally prev./next., prev2./next2., prev3./next3.), stype, entity",
                         path=path,
                         line=lineno,
                     )

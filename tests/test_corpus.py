@@ -84,7 +84,33 @@ BROKEN = [
         "points outside the article",
     ),
     ("braces", "A {plan}. || claim\n", "must not contain '{'"),
+    (
+        "too-far",
+        "“We won. || att:direct_quote[next4.src={she} stype=person cue={We}]\n",
+        "unknown key 'next4.src'",
+    ),
 ]
+
+
+def test_spans_two_lines_away_label_a_three_sentence_quotation(tmp_path: Path) -> None:
+    body = (
+        "Vote ends || -\n\n"
+        "“We won. || att:direct_quote[content={We won.} next2.src={she} next2.cue={said} "
+        "stype=person]\n"
+        "The count is final. || att:direct_quote[content={The count is final.} next.src={she} "
+        "next.cue={said} stype=person]\n"
+        "Go home,” she said. || att:direct_quote[src={she} cue={said} content={Go home} "
+        "stype=person]\n"
+    )
+    root = _corpus_with(tmp_path, body)
+    assert corpus.validate(root) == []
+    (art,) = corpus.read_corpus(root)
+    text = art.text
+    spans = [(a.source, a.cue) for s in art.sentences for a in s.attributions]
+    assert len(spans) == 3 and len(set(spans)) == 1  # one speaker, in the third sentence
+    src, cue = spans[0]
+    assert (text[src.start : src.end], text[cue.start : cue.end]) == ("she", "said")
+    assert text.index("she said") == src.start
 
 
 @pytest.mark.parametrize(("body", "message"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
