@@ -17,9 +17,8 @@ size, seeded), then times, in the same run and on the same documents:
 The last four are stages of ``analyze``; the table shows each one's throughput alone, so the
 end-to-end figure can be read against the sum of the stages.
 
-The featurizer and the attribution rules cache work per distinct token or phrase, the
-segmenter its sentence-break decision per candidate context, and the timed documents repeat
-corpus articles, so those paths run with warm caches. A separate line
+The featurizer and the attribution rules cache work per distinct token or phrase, and the
+timed documents repeat corpus articles, so those paths run with warm caches. A separate line
 reports a cold pass first: every corpus article once, in a process that has seen none of
 them, then the same articles again.
 
@@ -121,9 +120,8 @@ def main() -> None:
     offsets = [s for _, spans in groups for s, _ in spans]
     # cold: the first pass over text this process has not seen (the featurizer's token table
     # and the rules' caches are empty, apart from one warm-up sentence that loads lexicons and
-    # regexes); the timed paths below repeat their documents, so their caches are warm. The
-    # segmenter, which remembers its break decisions, starts afresh: the documents above
-    # were segmented already
+    # regexes); the timed paths below repeat their documents, so their caches are warm; a
+    # fresh default segmenter, as in a new process
     _default_segmenter.cache_clear()
     biaskit.analyze("Warm-up: the lexicons and patterns load, the officials said.", model)
     unique = unique_documents()

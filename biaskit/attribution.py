@@ -528,8 +528,8 @@ def _cue_matches(
         if term[:1].isupper() and m["start"] > offset:
             continue  # "the State Department", "Amina Said": a name, not a verb
         if term.lower() in _STATE_ADJECTIVES and not (
-            _COPULA_BEFORE.search(text, 0, m["start"] - offset)
-            and _STATE_CLAUSE.match(text, m["end"] - offset)
+            _STATE_CLAUSE.match(text, m["end"] - offset)
+            and _attitude_copula(text, 0, m["start"] - offset)
         ):
             # an attitude adjective reports a belief only after a copula and before a clause
             # ("aides are confident that …"); elsewhere it describes ("Senate hopeful",
@@ -1220,9 +1220,23 @@ _TO_SPACE = re.compile(r"\s+to\s")
 _COPULA_BEFORE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|am|remains?|remained|seems?|seemed|appears?|appeared|"
     r"grew|grows?|grown|became|becomes?|feels?|felt|stays?|stayed)\s+"
-    r"(?:(?:\w+ly|not|also|still|so|very|quite|more|less|too|all|now|privately|publicly)\s+)*$",
+    r"(?:(?:\w+ly|not|also|still|very|quite|more|less|all|now|privately|publicly)\s+)*$",
     re.IGNORECASE,
 )
+#: how far before an attitude word its copula may start (a bounded search: a sentence of many
+#: cues stays linear)
+_COPULA_WINDOW = 80
+
+
+def _attitude_copula(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The copula (and adverbs) right before ``text[end]``: "are increasingly worried".
+
+    Searched from ``start``, at most ``_COPULA_WINDOW`` characters back. "so"/"too" are not
+    among the adverbs: "so afraid that she hid" is a result clause, not a belief.
+    """
+    return _COPULA_BEFORE.search(text, max(start, end - _COPULA_WINDOW), end)
+
+
 #: the clause that makes a state an attitude to a proposition ("worried that", "unsure whether")
 _STATE_CLAUSE = re.compile(r",?\s+(?:that|whether)\b", re.IGNORECASE)
 #: attitude adjectives (lexicon ``reporting_verbs``, kind belief) that report a belief only
@@ -1392,6 +1406,10 @@ def _extract_sentence(
             if qs >= e and (
                 src is None
                 or c["weight"] < 0.4
+                # "He was asked:" / “…”: the quotation is put to him, not said by him
+                or _search_ci(
+                    _PASSIVE_AUX, _PASSIVE_AUX_CS, doc[max(s, c["start"] - 30) : c["start"]]
+                )
                 or doc[src[0] : src[1]].rsplit(None, 1)[-1].lower() in _NOT_SPEAKER_END
             ):
                 # "Highlights of the report:" then a quotation: a noun, nobody speaks
@@ -1610,7 +1628,7 @@ def _extract_sentence(
         # attitude after a copula, with a clause, is the subject's belief (§2), not a passive
         # without an agent (the adjectives of such states pass _cue_matches only there)
         copula = (
-            _COPULA_BEFORE.search(before)
+            _attitude_copula(doc, s, c["start"])
             if c["kind"] == "belief" and _STATE_CLAUSE.match(after)
             else None
         )
@@ -1648,7 +1666,7 @@ def _extract_sentence(
             used.add(c["start"])
             n_speech += 1
             continue
-        src = _np_left(doc, s, c["start"] - len(before) + copula.start() if copula else c["start"])
+        src = _np_left(doc, s, copula.start() if copula else c["start"])
         rel = _REL_BEFORE.search(before)
         rel_next = _NEXT_WORD_OR_QUOTE.match(after) if rel else None
         if (

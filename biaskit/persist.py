@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import zipfile
 import zlib
 from functools import lru_cache
@@ -119,6 +120,61 @@ def card_path(model_path: str | Path) -> Path:
     return p.with_name(p.name.removesuffix(".skops") + ".card.json")
 
 
+#: what is numbered by ``id()`` of live objects in a saved model: skops' memo keys and array
+#: file names, and scikit-learn's ``CountVectorizer._stop_words_id`` (compared with
+#: ``id(stop_words)`` to skip a re-check, which a model loaded in another process does anyway)
+_SKOPS_IDS = re.compile(
+    r'("__id__": )(\d+)|("file": ")(\d+)(\.[a-z]+")'
+    r'|("_stop_words_id": \{[^{}]*?"content": ")(\d+)(")'
+)
+#: the timestamp of every member of a saved model (zip's earliest), so that a file depends on
+#: its content only
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _canonical_archive(path: Path) -> None:
+    """Rewrite a skops file so that the same model always gives the same bytes.
+
+    skops names array members and memo keys by the ``id()`` of the objects (addresses that
+    differ from run to run, as does scikit-learn's ``_stop_words_id``) and stamps members with
+    the current time; they are replaced, in order of first appearance in the schema, by 0, 1,
+    2, … and by a fixed date. The model card's
+    sha256 then identifies the model, and a rebuild from the same corpus can be compared byte
+    for byte.
+    """
+    with zipfile.ZipFile(path) as src:
+        members = [(info, src.read(info)) for info in src.infolist()]
+    numbers: dict[str, str] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(1) + numbers.setdefault(match.group(2), str(len(numbers)))
+        if match.group(3):
+            new = numbers.setdefault(match.group(4), str(len(numbers)))
+            return match.group(3) + new + match.group(5)
+        return match.group(6) + numbers.setdefault(match.group(7), str(len(numbers))) + '"'
+
+    schema = {info.filename: data for info, data in members}.get("schema.json")
+    if schema is None:
+        return
+    text = _SKOPS_IDS.sub(renumber, schema.decode("utf-8"))
+    out: list[tuple[str, bytes]] = []
+    for info, data in members:
+        if info.filename == "schema.json":
+            out.append((info.filename, text.encode("utf-8")))
+            continue
+        stem, dot, ext = info.filename.partition(".")
+        # a member the schema does not name keeps its name (skops names none such today)
+        out.append((numbers[stem] + dot + ext if stem in numbers else info.filename, data))
+    out.sort(key=lambda item: (item[0] != "schema.json", item[0]))
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in out:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, data, compresslevel=9)
+
+
 def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> Path:
     """Write ``model`` with skops and its card (JSON and Markdown) next to it.
 
@@ -144,6 +200,7 @@ def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    _canonical_archive(tmp)
     # reliability fix (issue 10): every type in the file is checked, not only those skops
     # itself does not trust (see _types_in_file)
     untrusted = _types_in_file(tmp) - set(TRUSTED_TYPES)

@@ -69,8 +69,6 @@ __all__ = [
 _PARAMS_FORMAT = "biaskit-punkt/1"
 #: longest piece of text handed to Punkt in one call (see NewsSegmenter._punkt_spans)
 CHUNK = 100_000
-#: most break decisions a tokenizer remembers (contexts of a few words; about 10 MB at most)
-DECISIONS_CACHED = 100_000
 _SENT_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 
 
@@ -141,9 +139,6 @@ class _NewsPunktTokenizer(PunktSentenceTokenizer):
         self._numeric = _engine(PunktToken._RE_NUMERIC).sub
         self._initial = _engine(PunktToken._RE_INITIAL).match
         self._sent_end_chars = frozenset(lang_vars.sent_end_chars)
-        # the decision of each candidate context seen (a pure function of the context and the
-        # parameters): news repeats its contexts ("said. The", "Mr. Smith") across sentences
-        self._decisions: dict[str, bool] = {}
 
     def span_tokenize(
         self, text: str, realign_boundaries: bool = True
@@ -188,13 +183,7 @@ class _NewsPunktTokenizer(PunktSentenceTokenizer):
     ) -> int:
         """Test one candidate; on a sentence break, append the slice it ends. The next start."""
         context = text[word_start:word_end] + match.group() + match.group("after_tok")
-        decisions = self._decisions
-        sentbreak = decisions.get(context)
-        if sentbreak is None:
-            if len(decisions) >= DECISIONS_CACHED:
-                decisions.clear()
-            sentbreak = decisions[context] = self.text_contains_sentbreak(context)
-        if not sentbreak:
+        if not self.text_contains_sentbreak(context):
             return last_break
         slices.append((last_break, match.end()))
         # the next sentence starts after the whitespace, or at the punctuation that follows
@@ -477,11 +466,14 @@ _FINAL_PUNCT = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 _QM_SPEAKER = re.compile(r"[?!][\"'”’»]+$")
 _LIST_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)]|[a-zA-Z][.)]|[ivxIVX]{1,4}[.)]|[-*•·▪–])$")
 _LOWER_START = re.compile(r"^[a-z][a-z ,;']")
-# “Did you vote for him?” Graham asked.  A capitalised speaker (a name, a pronoun, "The
-# senator from Ohio") and a speech verb within its first five words, with no punctuation but
-# the periods of abbreviations between them, continue the quoted question or exclamation.
+# “Did you vote for him?” Graham asked.  After a sentence that is wholly a quoted question or
+# exclamation, a capitalised speaker (a name, a pronoun, "The senator from Ohio") and a speech
+# verb as one of its first five words, with no punctuation but the periods of abbreviations
+# between them, continue it ("Protesters shouted “Shame!” Police said …" stays two sentences:
+# the quotation there is not the whole sentence).
+_OPENS_QUOTE = re.compile(r"[\"'“‘«„]")
 _NAMED_SPEAKER = re.compile(
-    r"[A-Z][\w.’'-]*(?:\s+[\w.’'-]+){0,4}?\s+(?:said|says|asked|asks|added|adds|wondered|"
+    r"[A-ZÀ-ÖØ-Þ][\w.’'-]*(?:\s+[\w.’'-]+){0,3}?\s+(?:said|says|asked|asks|added|adds|wondered|"
     r"wonders|shouted|shouts|yelled|screamed|cried|exclaimed|wrote|writes|tweeted|posted|"
     r"replied|replies|responded|countered|continued|demanded|demands|insisted|quipped|joked|"
     r"told|tells|recalled|declared|remarked|noted|argued|warned|pleaded|snapped|retorted|"
@@ -587,7 +579,8 @@ class NewsSegmenter:
                             _QM_SPEAKER.search(prev)
                             and (
                                 _LOWER_START.match(text[s : s + 3])
-                                or _NAMED_SPEAKER.match(text, s, e)
+                                or _OPENS_QUOTE.match(prev)
+                                and _NAMED_SPEAKER.match(text, s, e)
                             )
                         )
                         or _LIST_MARKER.match(prev)

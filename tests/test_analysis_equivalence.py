@@ -1,9 +1,10 @@
-"""``analyze`` returns the table recorded before its own work and the segmenter were sped up.
+"""``analyze`` returns the table recorded in ``tests/data/analysis_expected.json``.
 
-``tests/data/analysis_expected.json`` holds what ``biaskit.analyze`` returned at the commit it
-names (before the issue #5 speed work on evidence, decisions, quotation parts, table assembly
-and segmentation); ``tests/analysis_fixture.py`` builds the inputs and the fixture (see its
-docstring). Columns, dtypes and every value are compared, nested evidence and attribution
+The fixture was first recorded before the issue #5 speed work on evidence, decisions,
+quotation parts, table assembly and segmentation, which had to leave it unchanged; it is
+re-recorded only for an intended change of output (a retrained model, a rule change), at the
+commit and for the model it names. ``tests/analysis_fixture.py`` builds the inputs and the
+fixture (see its docstring). Columns, dtypes and every value are compared, nested evidence and attribution
 lists included; floats by their repr (bit for bit).
 """
 

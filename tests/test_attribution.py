@@ -264,6 +264,8 @@ def test_speaker_ending_with_colon_takes_the_quotation_of_the_next_paragraph() -
         "Highlights of the report:\n\n“Prices rose.”",  # a noun, nobody speaks
         "Key findings include:\n\n“Prices rose.”",
         "Holm added:\n\nThe vote was 51 to 49.",  # no quotation follows
+        "He was asked:\n\n“Will you run again?”",  # the question is put to him
+        "Smith was told by reporters:\n\n“You lost.”",
     ],
 )
 def test_colon_without_speaker_and_quotation_is_not_an_attribution(doc: str) -> None:
@@ -286,6 +288,10 @@ def test_colon_without_speaker_and_quotation_is_not_an_attribution(doc: str) -> 
             "Officials are unsure whether the bridge will reopen.",
             "Officials", "unsure", "whether the bridge will reopen",
         ),
+        (  # adverbs between the copula and the adjective are not part of the source
+            "She remains extraordinarily deeply confident that the bill will pass.",
+            "She", "confident", "the bill will pass",
+        ),
     ],
 )
 def test_attitude_after_a_copula_with_a_clause_is_a_belief(
@@ -305,6 +311,9 @@ def test_attitude_after_a_copula_with_a_clause_is_a_belief(
         "The outlook is uncertain.",
         "She made sure that the vote was counted.",
         "The senator is concerned about the deficit.",
+        # "so … that" is a result clause, not a belief
+        "The results were so uncertain that officials delayed the count.",
+        "The senator was so afraid that she hid in a closet.",
     ],
 )
 def test_attitude_adjective_without_copula_and_clause_is_no_cue(doc: str) -> None:

@@ -424,11 +424,20 @@ def test_one_long_sentence_segments_linearly():
     assert ratio < 2.0, f"segment per-unit time grew {ratio:.2f}x for 8x the input"
 
 
-def test_one_long_sentence_with_many_cues_scales_linearly(model):
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "the council met and officials said ",
+        # attitude adjectives look back for a copula: a bounded window, not the whole sentence
+        "the council is sure that officials said ",
+        "we are sure ",
+    ],
+)
+def test_one_long_sentence_with_many_cues_scales_linearly(model, unit):
     """Fixed in attribution._cue_matches (e5a0bb2) after this test was an xfail: a phrase cue
     was checked against every cue found so far; a 4 MB sentence took 319 s."""
     def make(n):
-        return "the council met and officials said " * n  # one sentence, no full stop
+        return unit * n  # one sentence, no full stop
     ratio = _per_unit_ratio(lambda t: biaskit.analyze(t, model=model, evidence=False),
                             make, 1000, 8000, repeat=2)
     assert ratio < 2.0, f"analyze per-unit time grew {ratio:.2f}x for 8x the input"

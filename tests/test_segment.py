@@ -158,6 +158,27 @@ CASES = [
         ["“Are we done?”", "The answer, he said, was no."],
     ),
     ("question-no-quote", "Is it over? Officials said no.", ["Is it over?", "Officials said no."]),
+    # the quoted words end a sentence of the writer's: the next sentence is a new one
+    (
+        "quote-ends-sentence",
+        "Protesters shouted “Shame!” Police said 12 people were arrested.",
+        ["Protesters shouted “Shame!”", "Police said 12 people were arrested."],
+    ),
+    (
+        "quote-title-ends-sentence",
+        "She won on “Jeopardy!” Producers said she earned $50,000.",
+        ["She won on “Jeopardy!”", "Producers said she earned $50,000."],
+    ),
+    (
+        "quote-question-verb-too-far",
+        "“Can we win?” That is what party leaders asked after the vote.",
+        ["“Can we win?”", "That is what party leaders asked after the vote."],
+    ),
+    (
+        "quote-question-accented-speaker",
+        "“Why?” Émile asked.",
+        ["“Why?” Émile asked."],
+    ),
     (
         "quote-multi",
         "“The plan failed. We will try again,” she said.",

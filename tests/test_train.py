@@ -101,6 +101,9 @@ def test_train_on_user_file_is_deterministic(tmp_path: Path) -> None:
     m2, c2 = train_model(None, out=tmp_path / "b.skops", **kw)
     assert c1["labels"] == ["framing"]
     assert c1["metrics"] == c2["metrics"]
+    # the model file holds no addresses or timestamps: the same data give the same bytes
+    assert (tmp_path / "a.skops").read_bytes() == (tmp_path / "b.skops").read_bytes()
+    assert c1["sha256"] == c2["sha256"]
     assert (tmp_path / "a.card.json").exists() and (tmp_path / "a.card.md").exists()
     loaded = biaskit.load_model(tmp_path / "a.skops")
     out = biaskit.analyze("What a shameful decision. The council met on Tuesday.", loaded)
