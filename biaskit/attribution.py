@@ -1133,6 +1133,12 @@ def extract_article(
         for a in atts:
             # (in this key order: cue, source, content)
             if a.cue is not None:
+                if doc[a.cue[0]] in "iIaAwWrR":  # (the first letters of the copulas)
+                    state = _COPULA_CUE.fullmatch(doc, a.cue[0], a.cue[1])
+                    if state:
+                        # "are convinced", "is worried that" (lexicon phrases): the cue is
+                        # the attitude word alone (guidelines §2, v3.2)
+                        a.cue = state.span(1)
                 a.texts["cue"] = doc[a.cue[0] : a.cue[1]]
             if a.source is not None:
                 a.texts["source"] = doc[a.source[0] : a.source[1]]
@@ -1237,6 +1243,10 @@ def _attitude_copula(text: str, start: int, end: int) -> re.Match[str] | None:
     return _COPULA_BEFORE.search(text, max(start, end - _COPULA_WINDOW), end)
 
 
+#: a lexicon cue made of a copula and an attitude word ("are convinced", "is worried that")
+_COPULA_CUE = re.compile(
+    r"(?:is|are|was|were|remains?|remained)\s+([a-z]+)(?:\s+that)?", re.IGNORECASE
+)
 #: the clause that makes a state an attitude to a proposition ("worried that", "unsure whether")
 _STATE_CLAUSE = re.compile(r",?\s+(?:that|whether)\b", re.IGNORECASE)
 #: attitude adjectives (lexicon ``reporting_verbs``, kind belief) that report a belief only

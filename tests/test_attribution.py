@@ -305,6 +305,22 @@ def test_attitude_after_a_copula_with_a_clause_is_a_belief(
 
 
 @pytest.mark.parametrize(
+    ("doc", "cue"),
+    [
+        ("The mayor is convinced the numbers were inflated.", "convinced"),
+        ("Voters are worried that the plant will close.", "worried"),
+        ("The senator remains confident the bill will pass.", "confident"),
+    ],
+)
+def test_copula_and_attitude_phrase_cue_is_the_attitude_word(doc: str, cue: str) -> None:
+    # the lexicon phrases "is convinced", "are worried that" match; the cue is minimal (v3.2)
+    sents, atts = _extract(doc)
+    (a,) = atts[0]
+    assert a.texts["cue"] == cue
+    assert doc[a.cue[0] : a.cue[1]] == cue
+
+
+@pytest.mark.parametrize(
     "doc",
     [
         "Concerned residents packed the hall.",
