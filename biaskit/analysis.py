@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from biaskit.attribution import extract_article
+from biaskit.attribution import STATE_ADJECTIVES, extract_article
 from biaskit.errors import InputError
 from biaskit.lexicons import default_matcher
 from biaskit.quotes import quote_spans, remembered
@@ -666,8 +666,18 @@ class _EvidenceContext:
                     k = len(items)
                     for m in all_matches[i]:
                         lex = m["lexicon"]
-                        if lex in _ATTRIBUTION_LEXICONS and (
-                            lex != "hedges" or m["kind"] == "distancing"
+                        if (
+                            lex in _ATTRIBUTION_LEXICONS
+                            and (lex != "hedges" or m["kind"] == "distancing")
+                            and (
+                                # an attitude adjective backs the tag only as a rule's cue
+                                # ("are confident that"), not as "Certain voters"
+                                m["term"].lower() not in STATE_ADJECTIVES
+                                or any(
+                                    a.cue and a.cue[0] <= m["start"] < a.cue[1]
+                                    for a in att_spans[i]
+                                )
+                            )
                         ):
                             items.append(_item(tag, m["kind"], m, f"lexicon:{lex}/{m['kind']}"))
                     doc = doc_texts[i]

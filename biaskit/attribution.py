@@ -527,7 +527,7 @@ def _cue_matches(
             continue  # "state", "plans": too often not a verb of saying
         if term[:1].isupper() and m["start"] > offset:
             continue  # "the State Department", "Amina Said": a name, not a verb
-        if term.lower() in _STATE_ADJECTIVES and not (
+        if term.lower() in STATE_ADJECTIVES and not (
             _STATE_CLAUSE.match(text, m["end"] - offset)
             and _attitude_copula(text, 0, m["start"] - offset)
         ):
@@ -1251,7 +1251,7 @@ _COPULA_CUE = re.compile(
 _STATE_CLAUSE = re.compile(r",?\s+(?:that|whether)\b", re.IGNORECASE)
 #: attitude adjectives (lexicon ``reporting_verbs``, kind belief) that report a belief only
 #: after a copula and before a clause
-_STATE_ADJECTIVES = frozenset(
+STATE_ADJECTIVES = frozenset(
     (
         "convinced", "confident", "concerned", "skeptical", "sceptical", "hopeful", "afraid",
         "certain", "sure", "optimistic", "pessimistic", "adamant", "aware", "fearful",

@@ -227,3 +227,14 @@ def test_gc_paused_restores_the_collector_state() -> None:
         assert not gc.isenabled()
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_attitude_adjective_is_evidence_only_as_a_cue() -> None:
+    # "certain" is a belief cue only in "are certain that …"; elsewhere it is not evidence
+    plain = biaskit.analyze("Certain voters said the count was wrong.").iloc[0]
+    terms = [e["term"] for e in plain["evidence"] if e["tag"] == "attribution"]
+    assert plain["attribution"] and "said" in terms
+    assert not any(str(t).lower() == "certain" for t in terms)
+    cue = biaskit.analyze("Aides are confident that the governor will win.").iloc[0]
+    rules = [(e["term"], e["rule"]) for e in cue["evidence"] if e["tag"] == "attribution"]
+    assert ("confident", "attribution:reported_speech") in rules
