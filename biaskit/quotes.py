@@ -183,27 +183,18 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
 
 def share_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> float:
     """Share of the characters in ``[start, end)`` that lie inside any of ``spans``."""
-    if end <= start:
-        return 0.0
-    covered = 0
-    # reliability fix (issue 10): start at the first span ending after ``start`` (spans are
-    # sorted and non-overlapping, so their ends are sorted); skipping the earlier spans one by
-    # one made segmenting a document quadratic in its number of quotations
-    i = bisect.bisect_right(spans, start, key=lambda span: span[1])
-    while i < len(spans) and spans[i][0] < end:
-        s, e = spans[i]
-        covered += min(e, end) - max(s, start)
-        i += 1
-    return round(covered / (end - start), 4)
+    return shares_inside(spans, [(start, end)])[0]
 
 
 def shares_inside(
     spans: Sequence[tuple[int, int]], ranges: Iterable[tuple[int, int]]
 ) -> list[float]:
-    """:func:`share_inside` of each ``(start, end)`` of ``ranges``: the same values.
+    """Share of the characters of each ``(start, end)`` of ``ranges`` inside any of ``spans``.
 
-    The ends of ``spans`` are listed once for all the ranges, and texts without quotations
-    skip the search.
+    ``spans`` are sorted and do not overlap, so their ends are sorted too: each range starts
+    at the first span ending after its start (reliability fix, issue 10: skipping the earlier
+    spans one by one made segmenting a document quadratic in its number of quotations). The
+    ends are listed once for all the ranges; texts without quotations skip the search.
     """
     if not spans:
         return [0.0 for _ in ranges]
