@@ -171,8 +171,9 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
     """:func:`analyze` of the documents table ``frame`` (from :func:`_documents`)."""
     table = segment_frame(frame)
     if table.empty:
-        out = pd.DataFrame(columns=[*SENTENCE_COLUMNS, "kind_proba", "attributions"])
-        return out
+        # the same columns as a table with rows, ``keep`` included, so that tables concatenate
+        kept = _kept_columns(frame, keep)
+        return pd.DataFrame(columns=[*SENTENCE_COLUMNS, "kind_proba", "attributions", *kept])
     pipeline = model.pipeline
     features = pipeline.named_steps["features"]
     tagger = pipeline.named_steps["tagger"]
@@ -425,13 +426,21 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
     data["kind_proba"] = columns["kind_proba"]
     data["attributions"] = columns["attributions"]
     out = pd.DataFrame(data, index=table.index)
+    for col in _kept_columns(frame, keep):
+        out[col] = out["doc_id"].map(dict(zip(frame["doc_id"], frame[col], strict=True)))
+    return out
+
+
+def _kept_columns(frame: pd.DataFrame, keep: Sequence[str]) -> list[str]:
+    """The document columns of ``keep`` that go into the sentence table, in order."""
+    kept = []
     for col in keep:
         if col not in frame.columns:
             if col == "published":
                 continue
             raise InputError(f"keep: the documents have no column {col!r}")
-        out[col] = out["doc_id"].map(dict(zip(frame["doc_id"], frame[col], strict=True)))
-    return out
+        kept.append(col)
+    return kept
 
 
 @contextmanager

@@ -238,3 +238,17 @@ def test_attitude_adjective_is_evidence_only_as_a_cue() -> None:
     cue = biaskit.analyze("Aides are confident that the governor will win.").iloc[0]
     rules = [(e["term"], e["rule"]) for e in cue["evidence"] if e["tag"] == "attribution"]
     assert ("confident", "attribution:reported_speech") in rules
+
+
+@pytest.mark.parametrize("docs", ["", [], ["   "]])
+def test_empty_input_has_the_columns_of_a_table_with_rows(docs) -> None:
+    # a batch of documents without sentences must concatenate with one that has them
+    empty = biaskit.analyze(docs)
+    assert empty.empty
+    assert list(empty.columns) == list(biaskit.analyze("A sentence here.").columns)
+    kept = biaskit.analyze(
+        pd.DataFrame({"doc_id": ["d"], "text": [" "], "topic": ["x"]}), keep=("published", "topic")
+    )
+    assert list(kept.columns[-2:]) == ["published", "topic"]
+    with pytest.raises(biaskit.BiaskitError, match="no column 'nope'"):
+        biaskit.analyze("", keep=("nope",))
