@@ -2,7 +2,7 @@
 
 ``tests/conftest.py`` puts this directory (and ``fixtures/batch`` with the fake scorers) on
 ``sys.path``, so test modules import it as ``_helpers`` under ``--import-mode=importlib``.
-Used by ``test_batch.py`` and ``test_reliability_interrupt.py``.
+Used by ``test_batch.py``, ``test_batch_arrow.py`` and ``test_reliability_interrupt.py``.
 """
 
 from __future__ import annotations
@@ -112,3 +112,17 @@ def interrupt_after_parts(
         proc.wait()
     return stderr, workers
 
+
+def spy_on_assembly(monkeypatch: Any) -> list[str]:
+    """Record the name of each final table assembled at the end of a run (not streamed)."""
+    from biaskit.batch import output
+
+    assembled: list[str] = []
+    real = output._assemble_table
+
+    def spy(paths: Any, target: Path, *args: Any, **kwargs: Any) -> int:
+        assembled.append(target.name)
+        return real(paths, target, *args, **kwargs)
+
+    monkeypatch.setattr(output, "_assemble_table", spy)
+    return assembled

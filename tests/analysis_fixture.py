@@ -22,13 +22,12 @@ import hashlib
 import json
 import math
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from attribution_fixture import AWKWARD, random_inputs
+from attribution_fixture import AWKWARD, random_inputs, write_fixture
 
 import biaskit
 from biaskit.corpus import load
@@ -127,11 +126,7 @@ def build() -> dict[str, Any]:
 
 def main() -> int:
     """Write the fixture."""
-    FIXTURE.parent.mkdir(parents=True, exist_ok=True)
-    data = build()
-    FIXTURE.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
-    print(f"wrote {FIXTURE} ({FIXTURE.stat().st_size:,} bytes)", file=sys.stderr)
-    return 0
+    return write_fixture(FIXTURE, build())
 
 
 if __name__ == "__main__":

@@ -217,13 +217,17 @@ def build() -> dict[str, Any]:
     }
 
 
+def write_fixture(path: Path, data: dict[str, Any]) -> int:
+    """Write ``data`` as compact JSON to ``path`` (a fixture of the equivalence tests)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
+    print(f"wrote {path} ({path.stat().st_size:,} bytes)", file=sys.stderr)
+    return 0
+
+
 def main() -> int:
     """Write the fixture."""
-    FIXTURE.parent.mkdir(parents=True, exist_ok=True)
-    data = build()
-    FIXTURE.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
-    print(f"wrote {FIXTURE} ({FIXTURE.stat().st_size:,} bytes)", file=sys.stderr)
-    return 0
+    return write_fixture(FIXTURE, build())
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from _helpers import (  # noqa: E402
     complete_parts,
     interrupt_after_parts,
     reap,
+    spy_on_assembly,
     start_score,
     wait_for,
 )
@@ -318,16 +319,7 @@ def test_final_files_streamed_during_the_run_equal_those_assembled_at_the_end(
         inputs = [str(synthetic_jsonl(tmp_path / "in.jsonl", 300, seed=7))]
     else:
         inputs = fixture_inputs()
-    from biaskit.batch import output
-
-    seen: list[str] = []
-    real = output._assemble_table
-
-    def spy(paths, target, *args, **kwargs):
-        seen.append(target.name)
-        return real(paths, target, *args, **kwargs)
-
-    monkeypatch.setattr(output, "_assemble_table", spy)
+    seen = spy_on_assembly(monkeypatch)
     run(inputs, tmp_path / "streamed", chunk_size=chunk_size, format=fmt, jobs=2)
     assert (not seen) == streamed, seen
     monkeypatch.undo()

@@ -26,6 +26,7 @@ FIX = Path(__file__).parent / "fixtures" / "batch"
 if str(FIX) not in sys.path:  # spawned workers inherit sys.path and import the fake scorers
     sys.path.insert(0, str(FIX))
 import fakescorer  # noqa: E402
+from _helpers import spy_on_assembly  # noqa: E402
 
 #: tagged by the shipped model with no tag at all: every nested list of its row is empty
 PLAIN = "The sky was blue."
@@ -155,14 +156,7 @@ def test_a_part_of_empty_lists_then_one_with_values_is_streamed(tmp_path, monkey
     with open(src, "w", encoding="utf-8") as fh:
         for i, text in enumerate([PLAIN, RICH, PLAIN]):
             fh.write(json.dumps({"doc_id": f"d{i}", "outlet": "o", "text": text}) + "\n")
-    assembled: list[str] = []
-    real = output._assemble_table
-
-    def spy(paths, target, *args, **kwargs):
-        assembled.append(target.name)
-        return real(paths, target, *args, **kwargs)
-
-    monkeypatch.setattr(output, "_assemble_table", spy)
+    assembled = spy_on_assembly(monkeypatch)
     score([str(src)], tmp_path / "parts", chunk_size=1, jobs=1, quiet=True)
     assert assembled == []
     score([str(src)], tmp_path / "one", chunk_size=10, jobs=1, quiet=True)
