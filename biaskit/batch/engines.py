@@ -623,9 +623,21 @@ class _Pool(_Windowed):
         """Shut the pool down; on abort, stop the workers now instead of finishing parts."""
         if abort:
             # the executor has no public way to stop running tasks; its workers are ours
-            for proc in list(getattr(self.executor, "_processes", {}).values()):
+            procs = list(getattr(self.executor, "_processes", {}).values())
+            for proc in procs:
                 with contextlib.suppress(Exception):
                     proc.terminate()
+            for proc in procs:
+                with contextlib.suppress(Exception):
+                    proc.join(timeout=5)
+            # a worker stopped while it wrote a result leaves half a message in the result
+            # pipe, and the executor's manager thread waits for the rest for ever (shutdown
+            # then never returns: a run stopped by SIGTERM hung). With every worker gone,
+            # closing this process's write end gives that read an end of file instead
+            writer = getattr(getattr(self.executor, "_result_queue", None), "_writer", None)
+            if writer is not None and not any(p.is_alive() for p in procs):
+                with contextlib.suppress(Exception):
+                    writer.close()
         self.executor.shutdown(wait=True, cancel_futures=abort)
 
 
