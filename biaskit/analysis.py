@@ -79,7 +79,7 @@ _REQUEST_CUES = frozenset(("ask", "asks", "asked", "asking", "asked for", "ask f
 _STRONG_RULES = frozenset(
     (
         "quote_then_speaker", "according_to", "hedge", "speaker_colon_quote", "quote_sequel",
-        "estimate",
+        "estimate", "transcript_label", "speaker_turn",
     )
 )
 #: the tags that get evidence, in the order of their items
@@ -193,6 +193,10 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
     D = np.column_stack([proba >= thr, np.zeros(n, dtype=bool)])
 
     texts = dict(zip(frame["doc_id"], frame["text"], strict=True))
+    # the outlet names its own transcript questions ("LEDGER: Why now?"): not a quotation
+    outlets = (
+        dict(zip(frame["doc_id"], frame["outlet"], strict=True)) if "outlet" in frame else {}
+    )
     doc_ids = table["doc_id"].tolist()
     starts = table["start"].tolist()
     ends = table["end"].tolist()
@@ -218,7 +222,12 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
         doc = doc_texts[a]
         spans = list(zip(starts[a:b], ends[a:b], strict=True))
         sent_matches = all_matches[a:b]
-        att_spans.extend(extract_article(doc, spans, sent_matches))
+        outlet = outlets.get(doc_ids[a])
+        att_spans.extend(
+            extract_article(
+                doc, spans, sent_matches, outlet=outlet if isinstance(outlet, str) else None
+            )
+        )
         if any(sent_matches):
             quotes = quote_spans(doc)  # sorted, non-overlapping: ends are sorted too
             q_ends = [e for _, e in quotes]

@@ -27,6 +27,14 @@ Rules, in order of precedence for one sentence:
     "people familiar with the matter", "sources said" — the phrase itself is the source.
 ``hedge``
     "reportedly", "is said to" — attribution without a source.
+``speaker_label``
+    TRUMP: We will win. / Sen. Jane Doe: … — a transcript's speaker label (capitals, or a full
+    name) before that person's words; after "Q:" lines, "A:" is the answer's speaker. The
+    outlet's own label ("LEDGER:", with ``outlet="The Ledger"``) and "Q:" are the outlet's
+    questions: no attribution.
+``transcript_label``, ``speaker_turn``
+    in a transcript (a label that heads two lines or more) the label is ``transcript_label``,
+    and the next sentences of the same line continue that speaker's turn.
 ``quote_continuation``
     a sentence inside a multi-sentence quotation takes the speaker of the next or previous
     sentence of the same quotation.
@@ -57,6 +65,7 @@ import bisect
 import functools
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -370,7 +379,12 @@ _SIGNATURE = re.compile(
 _SPEAKER_LABEL = re.compile(
     r"^(?P<label>(?:[A-Z][\w.’'-]+\s+){0,3}[A-Z][\w.’'-]+):\s+(?=\S)"
 )
-_NOT_SPEAKERS = {"read more", "related", "photo", "watch", "listen", "editor's note", "update",
+# "A:" answers, only in a document that has "Q:" questions ("A:" alone is too common a start)
+_ANSWER_LABEL = re.compile(r"^(?P<label>A):\s+(?=\S)")
+_QUESTION_LINE = re.compile(r"(?m)^\s*Q:\s")
+# words of an outlet's name that do not name it alone ("The Daily Ledger" → daily, ledger)
+_OUTLET_FILLER = {"the", "and", "of", "www", "com", "org", "net", "co", "uk"}
+_NOT_SPEAKERS = {"question", "interviewer", "read more", "related", "photo", "watch", "listen", "editor's note", "update",
                  "correction", "note", "see also", "more", "source", "sources", "video",
                  "advertisement", "breaking", "exclusive", "analysis", "opinion", "live",
                  "the latest", "latest", "factbox", "explainer", "fact check", "timeline"}
@@ -1022,10 +1036,26 @@ class _Coref:
         return name
 
 
+def _outlet_labels(outlet: str | None) -> frozenset[str]:
+    """The speaker labels an outlet puts on its own questions: its name and its name's words.
+
+    >>> sorted(_outlet_labels("liberty-ledger"))
+    ['liberty', 'liberty ledger', 'ledger']
+    """
+    if not outlet or not isinstance(outlet, str):
+        return frozenset()
+    words = [w for w in re.split(r"[^\w’']+|_", outlet.lower()) if w]
+    own = {" ".join(words), *(w for w in words if len(w) > 1 and w not in _OUTLET_FILLER)}
+    own.discard("")
+    return frozenset(own)
+
+
 def extract_article(
     doc: str,
     sentences: list[tuple[int, int]],
     matches: list[list[dict[str, Any]]] | None = None,
+    *,
+    outlet: str | None = None,
 ) -> list[list[Attribution]]:
     """Attributions of every sentence of one article.
 
@@ -1038,6 +1068,9 @@ def extract_article(
     matches : list of list of dict, optional
         Lexicon matches of each sentence (``LexiconMatcher.matches``) when the caller already
         has them; computed here otherwise.
+    outlet : str, optional
+        The article's outlet. A transcript line under the outlet's own label ("LEDGER: Why
+        now?") is the outlet's question, not a quotation (guidelines §2, v3.2).
 
     Returns
     -------
@@ -1058,6 +1091,8 @@ def extract_article(
     last_type = None  # type of the previous sentence's subject (its first source or document)
     last_anon = False  # whether the latest source that is a person or a group was anonymous
     prev: tuple[int, int] | None = None  # the previous sentence
+    own_labels = _outlet_labels(outlet)
+    qa = "Q:" in doc and _QUESTION_LINE.search(doc) is not None
     for k, (s, e) in enumerate(sentences):
         atts = _extract_sentence(
             doc,
@@ -1068,6 +1103,8 @@ def extract_article(
             matches=None if matches is None else matches[k],
             quote_ends=quote_ends,
             next_quote=_opening_quote(doc, sentences, k, quotes, quote_ends) if quotes else None,
+            own_labels=own_labels,
+            qa=qa,
         )
         subject_type = None
         for a in atts:
@@ -1129,6 +1166,7 @@ def extract_article(
         out.append(atts)
     _follow_quotes(doc, sentences, quotes, out)
     _quote_sequels(doc, sentences, quotes, out, quote_ends)
+    _speaker_turns(doc, sentences, out)
     for atts in out:
         for a in atts:
             # (in this key order: cue, source, content)
@@ -1288,8 +1326,13 @@ def _extract_sentence(
     matches: list[dict[str, Any]] | None = None,
     quote_ends: list[int] | None = None,
     next_quote: tuple[int, int] | None = None,
+    own_labels: frozenset[str] = frozenset(),
+    qa: bool = False,
 ) -> list[Attribution]:
     """Attributions of sentence ``doc[s:e]``.
+
+    ``own_labels`` are the outlet's own transcript labels (:func:`_outlet_labels`); ``qa``
+    says the document has "Q:" lines, so that "A:" names the answer's speaker.
 
     ``next_quote`` is the quotation that opens the next sentence when this one ends with a
     colon ("Limbaugh added:" then “…” in the next paragraph): the speaker-before-quotation
@@ -1458,16 +1501,25 @@ def _extract_sentence(
         atts.append(Attribution(["direct_quote"], "signature", cue, src,
                                 _strip_marks(doc, q) if q else None, _source_type(m.group("name"))))
     # TRUMP: We are going to win. / Sen. Jane Doe: “…” (transcript-style speaker label)
-    m = _SPEAKER_LABEL.match(text) if colon and not is_first and not atts else None
+    m = (
+        _SPEAKER_LABEL.match(text) or (_ANSWER_LABEL.match(text) if qa else None)
+        if colon and not is_first and not atts
+        else None
+    )
     if m:
         label = m.group("label")
-        if label.lower().rstrip(":") not in _NOT_SPEAKERS and (
-            label.isupper() or person_name(label) and len(person_name(label).split()) >= 2
+        low = label.lower()
+        if (
+            low not in _NOT_SPEAKERS
+            # the outlet's own questions ("LEDGER: Why now?") are in its own voice
+            and low not in own_labels
+            and (label.isupper() or person_name(label) and len(person_name(label).split()) >= 2)
         ):
             cue = (s + m.end("label"), s + m.end("label") + 1)
             atts.append(Attribution(["direct_quote"], "speaker_label", cue,
                                     (s + m.start("label"), s + m.end("label")),
-                                    _strip_marks(doc, (s + m.end(), e)), _source_type(label)))
+                                    _strip_marks(doc, (s + m.end(), e)),
+                                    "person" if label == "A" else _source_type(label)))
     # Minister: prices will fall  /  Shopkeeper: ‘They did nothing’
     if colon and (is_first or (not atts and not speech)):
         m = _HEADLINE_COLON.match(text)
@@ -2113,6 +2165,43 @@ def _follow_quotes(
                     content,
                     speaker.source_type,
                     speaker.entity,
+                ),
+            )
+
+
+def _speaker_turns(
+    doc: str, sentences: list[tuple[int, int]], out: list[list[Attribution]]
+) -> None:
+    """Give the later sentences of a transcript turn the speaker of its label.
+
+    "PIKE: No. They have been unfair to him." — the turn runs to the end of the line; a
+    sentence there that already quotes someone directly keeps its own speaker. Only labels
+    that head two lines or more count (their rule becomes ``transcript_label``).
+    """
+    labels = [(i, a) for i, atts in enumerate(out) for a in atts if a.rule == "speaker_label"]
+    # a transcript gives a speaker several turns; a label seen once is as often a kicker
+    # ("HOW TO HELP: …", "COMMUNITY NOTICE: …") as a speaker
+    turns = Counter(doc[a.source[0] : a.source[1]].lower() for _, a in labels if a.source)
+    for i, label in labels:
+        if label.source is None or turns[doc[label.source[0] : label.source[1]].lower()] < 2:
+            continue
+        label.rule = "transcript_label"
+        for j in range(i + 1, len(sentences)):
+            s, e = sentences[j]
+            if "\n" in doc[sentences[j - 1][1] : s]:
+                break  # a new line: the next turn, or the article again
+            if any("direct_quote" in a.kind for a in out[j]):
+                break  # another speaker's words (or a label of its own)
+            out[j].insert(
+                0,
+                Attribution(
+                    list(label.kind),
+                    "speaker_turn",
+                    label.cue,
+                    label.source,
+                    _strip_marks(doc, (s, e)),
+                    label.source_type,
+                    label.entity,
                 ),
             )
 

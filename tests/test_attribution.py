@@ -761,3 +761,99 @@ def test_long_separator_runs_before_a_verb_do_not_recurse(filler: str) -> None:
     doc = "Officials " + filler + "said the plan failed."
     atts = extract_article(doc, [(0, len(doc))])
     assert isinstance(atts, list)
+
+
+# --- transcripts (guidelines §2, v3.2): speaker labels, turns, the outlet's own questions
+_TRANSCRIPT = (
+    "Rep. Ida Pike sat down with the Ledger on Tuesday.\n\n"
+    "LEDGER: Do you think the press has treated your rival fairly?\n\n"
+    "PIKE: No. They have been unfair to him for a year. “Enough,” Kessler said.\n\n"
+    "LEDGER: Democrats say the cut means layoffs.\n\n"
+    "PIKE: That is wrong.\n"
+)
+
+
+def _transcript(outlet: str | None) -> list[tuple[str, list[tuple[str, str | None, str]]]]:
+    sents = [(s.start, s.end) for s in segment(_TRANSCRIPT)]
+    out = extract_article(_TRANSCRIPT, sents, outlet=outlet)
+    return [
+        (_TRANSCRIPT[s:e], [(a.rule, a.texts.get("source"), a.texts.get("content")) for a in atts])
+        for (s, e), atts in zip(sents, out, strict=True)
+    ]
+
+
+def test_transcript_turns_take_the_label_and_the_outlet_label_is_its_own_voice() -> None:
+    assert _transcript("The Liberty Ledger") == [
+        ("Rep. Ida Pike sat down with the Ledger on Tuesday.", []),
+        ("LEDGER: Do you think the press has treated your rival fairly?", []),
+        ("PIKE: No.", [("transcript_label", "PIKE", "No")]),
+        (
+            "They have been unfair to him for a year.",
+            [("speaker_turn", "PIKE", "They have been unfair to him for a year")],
+        ),
+        # another speaker's quotation ends the turn
+        ("“Enough,” Kessler said.", [("quote_then_speaker", "Kessler", "Enough")]),
+        # the outlet's question reports someone: that attribution stays, the label gives none
+        (
+            "LEDGER: Democrats say the cut means layoffs.",
+            [("reported_speech", "Democrats", "the cut means layoffs")],
+        ),
+        ("PIKE: That is wrong.", [("transcript_label", "PIKE", "That is wrong")]),
+    ]
+
+
+def test_a_label_seen_once_gives_no_turn() -> None:
+    # a kicker heads one line; its label rule stays as before and the next sentence is the
+    # writer's again
+    doc = (
+        "The storm flooded the harbour on Sunday.\n\n"
+        "HOW TO HELP: Donations go to the food bank. A service will be held on Monday.\n"
+    )
+    sents = [(s.start, s.end) for s in segment(doc)]
+    out = extract_article(doc, sents)
+    assert [[a.rule for a in atts] for atts in out] == [[], ["speaker_label"], []]
+
+
+def test_without_the_outlet_its_label_reads_as_a_speaker() -> None:
+    # the rule cannot know "LEDGER" is the outlet: documented, and the label is a speaker
+    rows = dict(_transcript(None))
+    assert rows["LEDGER: Do you think the press has treated your rival fairly?"] == [
+        ("transcript_label", "LEDGER", "Do you think the press has treated your rival fairly")
+    ]
+    # a different outlet does not silence it either
+    assert dict(_transcript("Civic Broadcast"))[
+        "LEDGER: Do you think the press has treated your rival fairly?"
+    ][0][:2] == ("transcript_label", "LEDGER")
+
+
+def test_question_and_answer_labels() -> None:
+    doc = (
+        "We reached the candidate by email on Friday.\n\n"
+        "Q: Why repeal the rule?\n\n"
+        "A: Because it was written in the capital. It does not fit a farm.\n\n"
+        "Q: And the growers?\n\n"
+        "A: They agree.\n"
+    )
+    sents = [(s.start, s.end) for s in segment(doc)]
+    out = extract_article(doc, sents)
+    got = [[(a.rule, a.texts.get("source"), a.source_type) for a in atts] for atts in out]
+    assert got == [
+        [],
+        [],  # "Q:" is the outlet's question
+        [("transcript_label", "A", "person")],
+        [("speaker_turn", "A", "person")],
+        [],
+        [("transcript_label", "A", "person")],
+    ]
+    # "A:" without any "Q:" line is not a label ("A: the first option" in a list)
+    doc = "The menu offered two options.\n\nA: Fish with rice.\n"
+    sents = [(s.start, s.end) for s in segment(doc)]
+    assert extract_article(doc, sents)[1] == []
+
+
+def test_outlet_labels() -> None:
+    from biaskit.attribution import _outlet_labels
+
+    assert _outlet_labels("The Liberty Ledger") == {"the liberty ledger", "liberty", "ledger"}
+    assert _outlet_labels("capital-daily") == {"capital daily", "capital", "daily"}
+    assert _outlet_labels(None) == frozenset()
