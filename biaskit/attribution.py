@@ -384,10 +384,11 @@ _ANSWER_LABEL = re.compile(r"^(?P<label>A):\s+(?=\S)")
 _QUESTION_LINE = re.compile(r"(?m)^\s*Q:\s")
 # words of an outlet's name that do not name it alone ("The Daily Ledger" → daily, ledger)
 _OUTLET_FILLER = {"the", "and", "of", "www", "com", "org", "net", "co", "uk"}
-_NOT_SPEAKERS = {"question", "interviewer", "read more", "related", "photo", "watch", "listen", "editor's note", "update",
-                 "correction", "note", "see also", "more", "source", "sources", "video",
-                 "advertisement", "breaking", "exclusive", "analysis", "opinion", "live",
-                 "the latest", "latest", "factbox", "explainer", "fact check", "timeline"}
+_NOT_SPEAKERS = {"question", "interviewer", "read more", "related", "photo", "watch", "listen",
+                 "editor's note", "update", "correction", "note", "see also", "more", "source",
+                 "sources", "video", "advertisement", "breaking", "exclusive", "analysis",
+                 "opinion", "live", "the latest", "latest", "factbox", "explainer", "fact check",
+                 "timeline"}
 _NAMING = re.compile(
     r"\b(?P<verb>called|calls|call|calling|dubbed|dubs|branded|brands|described|describes|"
     r"labelled|labeled)\b[^“\"]{0,60}?[“\"]"
