@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--punkt", help="Punkt parameter file from --train")
     p.add_argument("--train", metavar="CORPUS", help="learn Punkt parameters from a file/dir")
     p.add_argument("--out", help="where --train saves the parameters")
-    p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of FILE (default: utf-8)")
     p.set_defaults(func=_cmd_segment)
 
     for register in _EXTRA_COMMANDS:
@@ -444,9 +444,14 @@ def _register_analysis(sub: Any) -> None:
     )
     p.add_argument("--html", metavar="OUT", help="also write a highlighted HTML view")
     p.add_argument("--model", help=".skops model file (default: the shipped model)")
-    p.add_argument("--outlet", default=None)
+    p.add_argument(
+        "--outlet",
+        default=None,
+        help="the article's outlet (kept in the output; its own transcript label, e.g. "
+        "'LEDGER:' for 'The Ledger', is then read as the outlet's question, not a quotation)",
+    )
     p.add_argument("--no-evidence", action="store_true", help="skip the evidence column")
-    p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of FILE (default: utf-8)")
     p.set_defaults(func=_cmd_analyze)
 
     def mapping_flags(q: Any) -> None:
@@ -643,7 +648,12 @@ def _register_batch(sub: Any) -> None:
         ("--url-col", "url"),
     ):
         p.add_argument(flag, default=default, help=f"input column (default: {default})")
-    p.add_argument("--encoding", default="utf-8")
+    p.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="encoding of the input files (default: utf-8, with or without a BOM); a file "
+        "that does not decode is listed in errors.jsonl",
+    )
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--chunk-size", type=int, default=500)
     p.add_argument("--engine", choices=["local", "dask"], default="local")
