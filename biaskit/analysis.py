@@ -61,6 +61,9 @@ _FRAMING_LEXICONS = {
     "promo_phrases": "promo",
 }
 _ATTRIBUTION_LEXICONS = {"reporting_verbs", "attribution_phrases", "hedges"}
+#: below this lexicon weight an attribution term is more often something else ("the state",
+#: "a flag", "peace talks"): evidence only where a rule took it as the cue
+_LOOSE_CUE = 0.5
 #: evidence items per positive tag from the model's weights (besides lexicon matches)
 TOP_FEATURES = 3
 #: probability above which the model alone may tag an attribution with no cue or rule behind it
@@ -688,11 +691,18 @@ class _EvidenceContext:
                             lex in _ATTRIBUTION_LEXICONS
                             and (lex != "hedges" or m["kind"] == "distancing")
                             and (
-                                # an attitude adjective backs the tag only as a rule's cue
-                                # ("are confident that"), not as "Certain voters"
-                                m["term"].lower() not in STATE_ADJECTIVES
+                                # an attitude adjective ("are confident that", not "Certain
+                                # voters") and a form that is usually something else ("the
+                                # flag", "one state regulator", "energy sources": weight
+                                # < 0.5) back the tag only inside a rule's cue (or, for a
+                                # source phrase, its source)
+                                m["weight"] >= _LOOSE_CUE
+                                and m["term"].lower() not in STATE_ADJECTIVES
                                 or any(
                                     a.cue and a.cue[0] <= m["start"] < a.cue[1]
+                                    or lex == "attribution_phrases"
+                                    and a.source
+                                    and a.source[0] <= m["start"] < a.source[1]
                                     for a in att_spans[i]
                                 )
                             )

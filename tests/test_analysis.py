@@ -240,6 +240,25 @@ def test_attitude_adjective_is_evidence_only_as_a_cue() -> None:
     assert ("confident", "attribution:reported_speech") in rules
 
 
+def test_a_form_that_is_usually_a_noun_is_evidence_only_as_a_cue() -> None:
+    # "state" (lexicon weight 0.15) and "talks" (0.15) name a government and negotiations here;
+    # the evidence of the attribution is "said", not them
+    row = biaskit.analyze(
+        "One state regulator said the peace talks would resume under the flag of the UN."
+    ).iloc[0]
+    lexicon = [
+        e["term"].lower()
+        for e in row["evidence"]
+        if e["tag"] == "attribution" and e["rule"].startswith("lexicon:")
+    ]
+    assert row["attribution"] and lexicon == ["said"]
+    # a weak form stays where a rule took it as the cue ("report", weight 0.35)
+    cue = biaskit.analyze("Witnesses report that the dam failed overnight.").iloc[0]
+    rules = [(e["term"], e["rule"]) for e in cue["evidence"] if e["tag"] == "attribution"]
+    assert ("report", "lexicon:reporting_verbs/speech") in rules
+    assert ("report", "attribution:reported_speech") in rules
+
+
 @pytest.mark.parametrize("docs", ["", [], ["   "]])
 def test_empty_input_has_the_columns_of_a_table_with_rows(docs) -> None:
     # a batch of documents without sentences must concatenate with one that has them
