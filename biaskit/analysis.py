@@ -146,6 +146,23 @@ def analyze(
         The tagged sentence table, columns :data:`biaskit.schema.SENTENCE_COLUMNS` plus
         ``kind_proba`` (probability of each kind).
 
+    Notes
+    -----
+    The boolean tags are the model's decisions at the thresholds stored in its card, with
+    the rules of biaskit's guidelines on top, so a tag can differ from ``p_* >= threshold``:
+
+    - ``attribution``: the model's decision (the tag or one of its kinds above its threshold)
+      where a rule or a reporting cue backs it, or ``p_attribution >= 0.9`` without one; a
+      clear construction ("according to X", “…,” X said) whatever the model says; another
+      rule's attribution when ``p_attribution >= 0.5 x threshold``.
+    - ``framing`` (writer's voice): ``p_framing >= threshold``; or a framing kind above its
+      own threshold (speculation and promo have low ones), or a strong charged term, when
+      ``p_framing >= 0.5 x threshold``; a promo line always.
+    - ``claim``: ``p_claim >= threshold``.
+
+    The ``evidence`` column says, per sentence and tag, which rule, lexicon entries and
+    features decided it, and the probability.
+
     Examples
     --------
     >>> table = analyze("“We will win,” Gen. Lee said. He reportedly left.")  # doctest: +SKIP
