@@ -464,6 +464,14 @@ def write_tables(
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
         raise OutputError(f"{directory}: exists and is not a directory")
+    if (directory / "run.json").is_file():
+        # a `biaskit score` output directory: its own articles.parquet (the per-article summary
+        # with title, url and source) would be replaced by the comparison's
+        raise OutputError(
+            f"{directory}: holds the output of `biaskit score` (run.json); "
+            "writing the comparison there would replace its articles.parquet. Write it to "
+            f"another directory, e.g. {directory / 'compare'}"
+        )
     result = run_comparison(sentences, options or CompareOptions(), pairs=True)
     tables = {"outlets": result.outlets, "pairwise": result.pairwise}
     written: dict[str, Path] = {}

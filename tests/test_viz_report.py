@@ -264,6 +264,18 @@ def test_write_tables(tmp_path, sentences):
         write_tables(sentences, tmp_path / "file", options=OPTIONS)
 
 
+def test_write_tables_refuses_a_score_output_directory(tmp_path, sentences):
+    # its articles.parquet (title, url, source per article) would be replaced
+    run = tmp_path / "scored"
+    run.mkdir()
+    (run / "run.json").write_text("{}")
+    (run / "articles.parquet").write_bytes(b"the score run's own table")
+    with pytest.raises(OutputError, match=r"output of `biaskit score`.*scored/compare"):
+        write_tables(sentences, run, options=OPTIONS, figures=False)
+    assert (run / "articles.parquet").read_bytes() == b"the score run's own table"
+    assert sorted(p.name for p in run.iterdir()) == ["articles.parquet", "run.json"]
+
+
 def test_write_tables_stratified_parquet(tmp_path, sentences):
     table = sentences.assign(week=sentences["doc_id"].str[-1].astype(int) % 2)
     options = CompareOptions(metrics=["claim_density"], strata="week", per_stratum=True,
