@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from biaskit.errors import InputError
 from biaskit.schema import ATTRIBUTION_KINDS, FRAMING_KINDS
 
 # colour-blind-safe palette (Okabe–Ito), light tints for backgrounds, strong for borders
@@ -164,8 +165,7 @@ def render_html(
     -------
     str
     """
-    if len(set(table["doc_id"])) > 1:
-        raise ValueError("render_html shows one article; filter the table by doc_id first")
+    table = _one_article(table, text)
     if text is None:
         end = int(table["end"].max()) if len(table) else 0
         chars = [" "] * end
@@ -232,9 +232,63 @@ class ArticleView:
         return write_html(self.table, self.text, path)
 
 
-def show(table: pd.DataFrame, text: str | None = None) -> ArticleView:
-    """Highlighted view of one analysed article, for Jupyter (``biaskit.show(table)``)."""
-    return ArticleView(table, text)
+def show(
+    table: pd.DataFrame, text: str | None = None, *, doc_id: Any = None
+) -> ArticleView:
+    """Highlighted view of one analysed article, for Jupyter.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``biaskit.analyze`` output: one article, or several with ``doc_id`` naming one.
+    text : str, optional
+        That article's text (rebuilt from the sentences when omitted).
+    doc_id : optional
+        Which article of a table of several to show.
+
+    Returns
+    -------
+    ArticleView
+        Renders itself in Jupyter; ``.to_html(path)`` writes a standalone page.
+
+    Raises
+    ------
+    InputError
+        A table of several articles without ``doc_id``, an unknown ``doc_id``, or a ``text``
+        that is not the table's article (checked here, not when Jupyter renders the view).
+
+    Examples
+    --------
+    >>> table = biaskit.analyze(docs)  # doctest: +SKIP
+    >>> biaskit.show(table, doc_id="a1")  # doctest: +SKIP
+    """
+    if doc_id is not None:
+        if "doc_id" not in table.columns or not (table["doc_id"] == doc_id).any():
+            known = list(dict.fromkeys(table.get("doc_id", pd.Series(dtype=object))))[:5]
+            raise InputError(f"doc_id {doc_id!r} is not in the table (doc_ids: {known} …)")
+        table = table[table["doc_id"] == doc_id]
+    return ArticleView(_one_article(table, text), text)
+
+
+def _one_article(table: pd.DataFrame, text: str | None) -> pd.DataFrame:
+    """``table`` if it holds one article (and ``text`` is that article's), else InputError."""
+    ids = list(dict.fromkeys(table["doc_id"])) if "doc_id" in table.columns else []
+    if len(ids) > 1:
+        shown = ", ".join(repr(i) for i in ids[:3]) + (" …" if len(ids) > 3 else "")
+        raise InputError(
+            f"the table holds {len(ids)} articles ({shown}); show one: "
+            f"biaskit.show(table, doc_id={ids[0]!r}), or filter the table by doc_id"
+        )
+    if text is not None:
+        for row in table.itertuples():
+            if text[row.start : row.end] != row.text:
+                raise InputError(
+                    f"text does not match the table: sentence {row.sent_id} is "
+                    f"{row.text[:40]!r} but text[{row.start}:{row.end}] is "
+                    f"{text[row.start : row.end][:40]!r}; pass the text that was analysed "
+                    "(or leave text out)"
+                )
+    return table
 
 
 def evidence_records(table: pd.DataFrame) -> list[dict[str, Any]]:
