@@ -348,7 +348,16 @@ def read_labelled(
         if tag not in LABELS:
             raise InputError(f"unknown tag {tag!r}; expected one of {', '.join(LABELS)}")
         values = frame[label_col].astype(str)
-        _set_gold(out, tag, (values == str(positive)).to_numpy())
+        hits = (values == str(positive)).to_numpy()
+        if len(frame) and not hits.any():
+            # a typo ("subj" for "SUBJ") would otherwise score every row negative: F1 0
+            seen = ", ".join(repr(v) for v in sorted(values.unique())[:10])
+            raise InputError(
+                f"--positive {positive!r} never occurs in column {label_col!r} (values: "
+                f"{seen}); the value is matched exactly, case included",
+                path=str(path),
+            )
+        _set_gold(out, tag, hits)
     else:
         found = [lab for lab in LABELS if lab in frame.columns]
         if not found:

@@ -91,6 +91,12 @@ def test_read_labelled_mapping(tmp_path: Path) -> None:
         read_labelled(_labelled(tmp_path))
     with pytest.raises(InputError, match="needs --positive"):
         read_labelled(_labelled(tmp_path), text_col="sentence", label_col="label")
+    # a value that never occurs (a typo in case) would make every row negative: F1 0
+    with pytest.raises(
+        InputError, match=r"--positive 'subj' never occurs in column 'label' \(values: 'OBJ', 'SUBJ'\)"
+    ):
+        read_labelled(_labelled(tmp_path), text_col="sentence", label_col="label",
+                      positive="subj", tag="framing")
 
 
 def test_train_on_user_file_is_deterministic(tmp_path: Path) -> None:
