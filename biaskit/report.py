@@ -473,6 +473,13 @@ def write_tables(
             f"another directory, e.g. {directory / 'compare'}"
         )
     result = run_comparison(sentences, options or CompareOptions(), pairs=True)
+    n_outlets = result.outlets["outlet"].nunique() if len(result.outlets) else 0
+    if n_outlets < 2:
+        logger.warning(
+            "%d outlet(s) in the table: pairwise.csv has no comparisons (it needs two outlets "
+            "or more; check the outlet column or --outlet-col of `biaskit score`)",
+            n_outlets,
+        )
     tables = {"outlets": result.outlets, "pairwise": result.pairwise}
     written: dict[str, Path] = {}
     for name, table in tables.items():

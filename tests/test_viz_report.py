@@ -276,6 +276,14 @@ def test_write_tables_refuses_a_score_output_directory(tmp_path, sentences):
     assert sorted(p.name for p in run.iterdir()) == ["articles.parquet", "run.json"]
 
 
+def test_write_tables_warns_when_one_outlet_leaves_nothing_to_compare(tmp_path, sentences, caplog):
+    one = sentences[sentences["outlet"] == sentences["outlet"].iloc[0]]
+    with caplog.at_level("WARNING", logger="biaskit.report"):
+        written = write_tables(one, tmp_path, options=OPTIONS, figures=False)
+    assert "1 outlet(s) in the table: pairwise.csv has no comparisons" in caplog.text
+    assert pd.read_csv(written["pairwise.csv"]).empty
+
+
 def test_write_tables_stratified_parquet(tmp_path, sentences):
     table = sentences.assign(week=sentences["doc_id"].str[-1].astype(int) % 2)
     options = CompareOptions(metrics=["claim_density"], strata="week", per_stratum=True,
