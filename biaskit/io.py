@@ -62,7 +62,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypedDict
 
-from biaskit.errors import InputError
+from biaskit.errors import BiaskitError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -491,14 +491,18 @@ def finish_record(record: DocumentRecord | ErrorRecord) -> Record:
     -------
     dict
         The document with its article text, title and date, or an error record if the page
-        has no article text.
+        has no article text or a package the extraction needs is missing (the reason names
+        the package to install).
 
     """
     if is_error(record) or not record.get("html"):  # type: ignore[union-attr]
         return record
     doc = dict(record)
     doc.pop("html", None)
-    extracted = extract_html(doc["text"])
+    try:
+        extracted = extract_html(doc["text"])
+    except BiaskitError as exc:  # a missing package: this file is an error, the run goes on
+        return error_record(doc["source"], doc["line"], doc["doc_id"], str(exc))
     if extracted is None:
         return error_record(
             doc["source"],
@@ -534,6 +538,12 @@ def extract_html(html: str) -> tuple[str, dict[str, str | None]] | None:
         The text (paragraphs on their own lines) and ``{"title", "published", "url",
         "outlet"}``; None if no article text was found.
 
+    Raises
+    ------
+    BiaskitError
+        If a package the extraction needs is not installed (e.g. ``lxml_html_clean``); the
+        message names the package to install.
+
     Examples
     --------
     >>> page = ("<html><head><title>Storm</title></head><body><nav>Home | World</nav>"
@@ -544,16 +554,21 @@ def extract_html(html: str) -> tuple[str, dict[str, str | None]] | None:
     (True, False, 'Storm')
 
     """
-    import trafilatura
+    try:
+        import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        html,
-        include_comments=False,
-        include_tables=False,
-        with_metadata=True,
-        deduplicate=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+        doc = trafilatura.bare_extraction(
+            html,
+            include_comments=False,
+            include_tables=False,
+            with_metadata=True,
+            deduplicate=False,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except ImportError as exc:
+        # trafilatura imports justext, which needs lxml's HTML cleaner; lxml >= 5.2 moved it
+        # to the lxml_html_clean package, which old pips do not install from lxml[html_clean]
+        raise BiaskitError(_missing_package(exc)) from exc
     if doc is None:
         return None
     get = doc.get if isinstance(doc, dict) else lambda k: getattr(doc, k, None)
@@ -567,6 +582,23 @@ def extract_html(html: str) -> tuple[str, dict[str, str | None]] | None:
         "outlet": get("sitename") or None,
     }
     return str(text), meta
+
+
+def _missing_package(exc: ImportError) -> str:
+    """Why HTML cannot be read for want of a package, and the ``pip install`` that fixes it."""
+    detail = " ".join(str(exc).split())
+    if "lxml_html_clean" in detail or exc.name == "lxml.html.clean":
+        package = "lxml_html_clean"
+    elif exc.name:
+        package = exc.name.split(".")[0]
+    else:
+        package = None
+    fix = (
+        f"install it (pip install {package}) or reinstall biaskit"
+        if package
+        else "reinstall biaskit with its dependencies"
+    )
+    return f"cannot extract the article from HTML: a package is missing ({detail}); {fix}"
 
 
 class _FileError(Exception):

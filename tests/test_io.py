@@ -510,3 +510,51 @@ def test_utf16_csv_with_a_broken_unit_keeps_the_rows_before_it(tmp_path):
     records = read(p, encoding="utf-16-le")
     assert [(r.get("doc_id"), r["line"]) for r in records] == [("u1", 2), ("u2", 3), (None, 4)]
     assert records[2]["reason"].startswith("cannot read file (UnicodeDecodeError")
+
+
+# --------------------------------------------------------------------------- user-walkthrough fixes
+
+LXML_MESSAGE = (
+    "lxml.html.clean module is now a separate project lxml_html_clean.\n"
+    "Install lxml[html_clean] or lxml_html_clean directly."
+)
+
+
+def test_lxml_html_clean_is_a_core_dependency():
+    # old pips do not resolve justext's lxml[html_clean]: biaskit asks for the package itself
+    text = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    core = text.split("\ndependencies = [", 1)[1].split("\n]", 1)[0]
+    assert '  "lxml_html_clean>=0.1",' in core.splitlines()
+
+
+def test_missing_html_cleaner_is_one_error_naming_the_file_and_package(monkeypatch):
+    import trafilatura
+
+    def broken(*args, **kwargs):
+        raise ImportError(LXML_MESSAGE)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", broken)
+    page = FIX / "site" / "harbor-gazette" / "storm.html"
+    assert read(page) == [{
+        "source": str(page),
+        "line": 1,
+        "doc_id": str(page),
+        "reason": "cannot extract the article from HTML: a package is missing (lxml.html.clean "
+                  "module is now a separate project lxml_html_clean. Install lxml[html_clean] or "
+                  "lxml_html_clean directly.); install it (pip install lxml_html_clean) or "
+                  "reinstall biaskit",
+    }]
+    # a directory: the page is one error, the text files are still read
+    records = read(FIX / "site")
+    assert [r["doc_id"] for r in docs_of(records)] == [
+        "harbor-gazette/ferry.txt", "northwire/2026/kelvar.txt", "top.txt"]
+    [html_error] = [e for e in errors_of(records) if e["doc_id"] == "harbor-gazette/storm.html"]
+    assert "pip install lxml_html_clean" in html_error["reason"]
+
+
+def test_missing_trafilatura_names_it(monkeypatch):
+    from biaskit.errors import BiaskitError
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # `import trafilatura` fails
+    with pytest.raises(BiaskitError, match=r"a package is missing .*\(pip install trafilatura\)"):
+        extract_html("<html><body><p>Hi.</p></body></html>")
