@@ -72,7 +72,9 @@ __all__ = [
     "ErrorRecord",
     "Source",
     "expand_inputs",
+    "input_format",
     "check_sources",
+    "check_encoding",
     "read_documents",
     "iter_records",
     "finish_record",
@@ -243,6 +245,29 @@ def _format_of(path: Path) -> tuple[Format, bool] | None:
     return fmt, compressed
 
 
+def input_format(path: str | os.PathLike[str]) -> Format | None:
+    """The input format a file name implies, or None if the readers do not support it.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str or None
+        ``jsonl``, ``csv``, ``tsv``, ``parquet``, ``txt`` or ``html`` (gzip-compressed files by
+        the suffix before ``.gz``).
+
+    Examples
+    --------
+    >>> input_format("news.jsonl.gz"), input_format("page.HTM"), input_format("notes.md")
+    ('jsonl', 'html', None)
+
+    """
+    kind = _format_of(Path(path))
+    return None if kind is None else kind[0]
+
+
 def expand_inputs(inputs: Inputs) -> list[Source]:
     """Resolve inputs (files, directories, ``-``) into concrete sources, in reading order.
 
@@ -323,13 +348,29 @@ def _scan_directory(root: Path) -> list[Source]:
     return [Source(str(path), fmt[path.suffix.lower()], root=str(root)) for _, path in files]
 
 
+#: what each ColumnMap field holds, for messages
+_FIELD_ROLES: dict[str, str] = {
+    "id_col": "id",
+    "text_col": "text",
+    "outlet_col": "outlet",
+    "title_col": "title",
+    "date_col": "date",
+    "url_col": "url",
+}
+
+
 def check_sources(
-    sources: Iterable[Source], columns: ColumnMap | None = None, *, encoding: str = "utf-8"
+    sources: Iterable[Source],
+    columns: ColumnMap | None = None,
+    *,
+    encoding: str = "utf-8",
+    required: Iterable[str] | None = None,
 ) -> None:
-    """Check, before reading, that every table input has the text column.
+    """Check, before reading, that every table input has the columns the caller named.
 
     Reads only the CSV header or the parquet schema. A file that cannot be opened or
-    decoded is left for the reader, which turns it into an error record.
+    decoded is left for the reader, which turns it into an error record. JSONL has no header:
+    a field missing from a line is null there (the text field: an error record for the line).
 
     Parameters
     ----------
@@ -337,15 +378,32 @@ def check_sources(
     columns : ColumnMap, optional
     encoding : str
         Encoding of CSV/TSV files.
+    required : iterable of str, optional
+        The :class:`ColumnMap` fields (``"id_col"``, ``"outlet_col"``, ...) whose column a
+        table must have: those the user passed. When None, ``text_col`` and every field
+        whose name differs from the default (a default column that is absent is optional).
+        ``text_col`` is always required.
 
     Raises
     ------
     InputError
-        If a CSV/TSV or parquet file lacks ``columns.text_col``; the message lists the columns
-        the file has.
+        If a CSV/TSV or parquet file lacks a required column; the message names the file,
+        the missing columns and the columns the file has.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_text("id,text" + chr(10) + "1,Hi." + chr(10))
+    >>> check_sources(expand_inputs(p), ColumnMap(id_col="id"))  # present: no error
+    >>> check_sources(expand_inputs(p), ColumnMap(id_col="key"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    biaskit.errors.InputError: ...: no column 'key' for the id (id_col=, CLI: --id-col); ...
 
     """
     columns = columns or ColumnMap()
+    wanted = _required_fields(columns, required)
     codec = _codec_name(encoding)
     for src in sources:
         names: list[str] | None = None
@@ -373,13 +431,42 @@ def check_sources(
             delimiter = "\t" if src.format == "tsv" else ","
             first = next(csv.reader(_io.StringIO(text), delimiter=delimiter), [])
             names = [n.strip() for n in first]
-        if names is not None and columns.text_col not in names:
-            raise InputError(
-                f"no column {columns.text_col!r} for the text; the file has "
-                f"{', '.join(map(repr, names)) or 'no columns'}. Pass text_col= (CLI: "
-                "--text-col) to name the column that holds the article text",
-                path=src.path,
-            )
+        if names is not None:
+            _check_columns(src, columns, wanted, names)
+
+
+def _required_fields(columns: ColumnMap, required: Iterable[str] | None) -> list[str]:
+    """The ColumnMap fields a table must have (see :func:`check_sources`)."""
+    if required is None:
+        defaults = ColumnMap()
+        required = [f for f in _FIELD_ROLES if getattr(columns, f) != getattr(defaults, f)]
+    fields = list(dict.fromkeys(["text_col", *required]))
+    unknown = [f for f in fields if f not in _FIELD_ROLES]
+    if unknown:
+        raise ValueError(f"unknown ColumnMap field(s) {unknown}; expected {list(_FIELD_ROLES)}")
+    return fields
+
+
+def _check_columns(src: Source, columns: ColumnMap, fields: list[str], names: list[str]) -> None:
+    """Raise InputError naming every required column ``names`` (the file's columns) lacks."""
+    found = ", ".join(map(repr, names)) or "no columns"
+    missing = [f for f in fields if getattr(columns, f) not in names]
+    if missing == ["text_col"]:
+        raise InputError(
+            f"no column {columns.text_col!r} for the text; the file has {found}. Pass "
+            "text_col= (CLI: --text-col) to name the column that holds the article text",
+            path=src.path,
+        )
+    if missing:
+        what = "; ".join(
+            f"no column {getattr(columns, f)!r} for the {_FIELD_ROLES[f]} "
+            f"({f}=, CLI: --{f.replace('_', '-')})"
+            for f in missing
+        )
+        raise InputError(
+            f"{what}; the file has {found}. Name columns the file has, or leave the option out",
+            path=src.path,
+        )
 
 
 # --------------------------------------------------------------------------- reading
@@ -670,11 +757,43 @@ def _file_problem(src: Source) -> str | None:
     return None
 
 
-def _codec_name(encoding: str) -> str:
+def check_encoding(encoding: str) -> str:
+    """The canonical name of a text encoding, or a clear error for an unknown one.
+
+    Parameters
+    ----------
+    encoding : str
+        An encoding name as the user gave it (``--encoding``, ``encoding=``).
+
+    Returns
+    -------
+    str
+        The codec's canonical name.
+
+    Raises
+    ------
+    InputError
+        If the encoding is unknown, or is a codec that does not decode bytes to text
+        (``base64``, ``rot13``, ...).
+
+    Examples
+    --------
+    >>> check_encoding("Latin-1")
+    'iso8859-1'
+
+    """
     try:
-        name = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError as exc:
         raise InputError(f"unknown encoding {encoding!r}; use e.g. 'utf-8' or 'latin-1'") from exc
+    # bytes.decode refuses the bytes-to-bytes codecs (base64, zlib, ...) with a LookupError
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputError(f"{encoding!r} is not a text encoding; use e.g. 'utf-8' or 'latin-1'")
+    return info.name
+
+
+def _codec_name(encoding: str) -> str:
+    name = check_encoding(encoding)
     # UTF-8 input may start with a byte order mark; utf-8-sig removes it and reads the rest
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 

@@ -558,3 +558,70 @@ def test_missing_trafilatura_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "trafilatura", None)  # `import trafilatura` fails
     with pytest.raises(BiaskitError, match=r"a package is missing .*\(pip install trafilatura\)"):
         extract_html("<html><body><p>Hi.</p></body></html>")
+
+
+def test_non_text_encoding_is_a_clear_error():
+    from biaskit.io import check_encoding
+
+    with pytest.raises(InputError, match=r"^'base64' is not a text encoding; use e\.g\. 'utf-8'"):
+        check_encoding("base64")
+    with pytest.raises(InputError, match=r"^unknown encoding 'nosuchenc'; use e\.g\. 'utf-8'"):
+        check_encoding("nosuchenc")
+    assert check_encoding("UTF8") == "utf-8"
+
+
+def test_input_format():
+    from biaskit.io import input_format
+
+    assert [input_format(n) for n in ("a.csv.gz", "b.TSV", "c.pq", "d.htm", "e.md", "f")] == [
+        "csv", "tsv", "parquet", "html", None, None]
+
+
+def _table_sources(tmp_path, kind):
+    if kind == "csv":
+        p = tmp_path / "in.csv"
+        p.write_text("guid,text,site\ng1,Prices rose.,north\n", encoding="utf-8")
+    else:
+        p = tmp_path / "in.parquet"
+        pq.write_table(pa.table({"guid": ["g1"], "text": ["Prices rose."], "site": ["north"]}), p)
+    return p, expand_inputs(p)
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_column_named_by_the_caller_must_exist(tmp_path, kind):
+    from biaskit.io import check_sources
+
+    p, sources = _table_sources(tmp_path, kind)
+    columns = ColumnMap(id_col="guidd", outlet_col="sitee", date_col="dat")
+    with pytest.raises(InputError) as exc:
+        check_sources(sources, columns)
+    assert str(exc.value) == (
+        f"{p}: no column 'guidd' for the id (id_col=, CLI: --id-col); no column 'sitee' for the "
+        "outlet (outlet_col=, CLI: --outlet-col); no column 'dat' for the date (date_col=, CLI: "
+        "--date-col); the file has 'guid', 'text', 'site'. Name columns the file has, or leave "
+        "the option out"
+    )
+    # the right names pass; absent defaults (published, url, title) stay optional
+    check_sources(sources, ColumnMap(id_col="guid", outlet_col="site"))
+    check_sources(sources)
+    # a default name the caller asked for explicitly must exist too
+    with pytest.raises(InputError, match=r"no column 'outlet' for the outlet \(outlet_col="):
+        check_sources(sources, ColumnMap(), required=["outlet_col"])
+
+
+def test_text_column_message_is_unchanged_when_it_is_the_only_one_missing(tmp_path):
+    from biaskit.io import check_sources
+
+    p, sources = _table_sources(tmp_path, "csv")
+    with pytest.raises(InputError) as exc:
+        check_sources(sources, ColumnMap(text_col="body", id_col="guid"))
+    assert str(exc.value) == (
+        f"{p}: no column 'body' for the text; the file has 'guid', 'text', 'site'. Pass "
+        "text_col= (CLI: --text-col) to name the column that holds the article text"
+    )
+
+
+def test_jsonl_has_no_header_to_check():
+    # a JSONL key missing from a line is null there: no up-front check
+    docs = docs_of(read(FIX / "docs.jsonl", columns=ColumnMap(outlet_col="paper")))
+    assert [d["outlet"] for d in docs] == [None, None, None, None]
