@@ -625,7 +625,7 @@ def _column_flags(p: argparse.ArgumentParser) -> None:
             f"--{field.replace('_', '-')}",
             dest=field,
             default=None,
-            help=f"input column (default: {default}; a column named by the flag must exist)",
+            help=f"input column (default: {default}); given, a CSV/TSV/parquet input must have it",
         )
 
 
