@@ -47,6 +47,9 @@ def _write_file(path: str, writer: Callable[[Path], Any]) -> None:
 
 def _read_text_arg(path: str, encoding: str = "utf-8") -> str:
     """Read a file argument, or stdin for '-', with clear errors."""
+    from biaskit.io import check_encoding
+
+    check_encoding(encoding)  # an unknown --encoding is a usage error, not a LookupError
     if path == "-":
         return sys.stdin.read()
     p = Path(path)
@@ -115,6 +118,9 @@ def _cmd_segment(args: argparse.Namespace) -> int:
 
 
 def _iter_training_texts(path: str, encoding: str) -> Any:
+    from biaskit.io import check_encoding
+
+    check_encoding(encoding)
     p = Path(path)
     if not p.exists():
         raise InputError("training corpus not found", path=path)
@@ -175,12 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``biaskit`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # `biaskit -q score` and `biaskit score -q` mean the same
+    quiet = args.global_quiet or getattr(args, "quiet", False)
     logging.basicConfig(
-        level=logging.DEBUG
-        if args.debug
-        else logging.WARNING
-        if args.global_quiet
-        else logging.INFO,
+        level=logging.DEBUG if args.debug else logging.WARNING if quiet else logging.INFO,
         format="biaskit: %(message)s",
         stream=sys.stderr,
     )
@@ -230,21 +234,90 @@ def _fmt_tags(row: Any) -> str:
     return "; ".join(tags) or "-"
 
 
+#: ``analyze`` reads these formats with the readers of ``score`` (``biaskit.io``); any other
+#: file is one article's plain text
+_DOCUMENT_FORMATS = frozenset({"html", "jsonl", "csv", "tsv", "parquet"})
+#: reader errors that only say there is nothing to analyze (a note, not an error)
+_EMPTY_REASONS = frozenset({"empty text", "empty file: no records"})
+#: the column flags of ``score`` and ``analyze`` (``biaskit.io.ColumnMap`` fields)
+_COLUMN_FLAGS = ("id_col", "text_col", "outlet_col", "title_col", "date_col", "url_col")
+
+
+def _columns(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The column mapping of the flags, and the fields the user passed (required columns)."""
+    from biaskit.io import ColumnMap
+
+    given = {f: getattr(args, f) for f in _COLUMN_FLAGS if getattr(args, f) is not None}
+    return ColumnMap(**given), list(given)
+
+
+def _analyze_documents(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str, bool]:
+    """The documents of ``analyze FILE``, the text of a single article, and if FILE is a table.
+
+    A text file or stdin is one article; an HTML page is reduced to its article (title and
+    date kept), as ``score`` does; JSONL, CSV/TSV and parquet hold one article per row and
+    read with the same column flags. Rows that cannot be read are warnings on stderr.
+    """
+    from biaskit import io as bio
+
+    fmt = None if args.file == "-" else bio.input_format(args.file)
+    if fmt not in _DOCUMENT_FORMATS:
+        text = _read_text_arg(args.file, args.encoding)
+        doc_id = "stdin" if args.file == "-" else Path(args.file).stem
+        return [{"doc_id": doc_id, "outlet": args.outlet, "text": text}], text, False
+    bio.check_encoding(args.encoding)
+    path = Path(args.file)
+    if path.is_dir():
+        raise InputError(
+            "is a directory, expected a file (use `biaskit score` for directories)", path=args.file
+        )
+    columns, required = _columns(args)
+    sources = bio.expand_inputs([args.file])
+    bio.check_sources(sources, columns, encoding=args.encoding, required=required)
+    docs: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for record in bio.iter_records(sources, columns=columns, encoding=args.encoding):
+        (errors if bio.is_error(record) else docs).append(dict(record))
+    problems = [e for e in errors if e["reason"] not in _EMPTY_REASONS]
+    if not docs and problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more error(s))" if len(problems) > 1 else ""
+        raise InputError(first["reason"] + more, path=first["source"], line=first["line"])
+    for e in errors if docs else []:
+        where = f"{e['source']}:{e['line']}" if e["line"] is not None else e["source"]
+        logger.warning("%s: skipped: %s", where, e["reason"])
+    if fmt == "html":
+        for doc in docs:
+            doc["doc_id"] = path.stem  # as for a text file; the reader's id is the path
+    if args.outlet is not None:
+        for doc in docs:
+            doc["outlet"] = args.outlet
+    if not docs:  # nothing but empty input: analysed as one empty text (a note, empty output)
+        docs = [{"doc_id": path.stem, "outlet": args.outlet, "text": ""}]
+    keys = ("doc_id", "outlet", "title", "text", "published", "url")
+    docs = [{k: d.get(k) for k in keys} for d in docs]
+    return docs, docs[0]["text"], fmt != "html"
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     import biaskit
 
-    text = _read_text_arg(args.file, args.encoding)
-    doc_id = "stdin" if args.file == "-" else Path(args.file).stem
-    table = biaskit.analyze(
-        [{"doc_id": doc_id, "outlet": args.outlet, "text": text}],
-        model=args.model,
-        evidence=not args.no_evidence,
-    )
+    docs, text, is_table = _analyze_documents(args)
+    if args.html and len(docs) > 1:
+        raise InputError(
+            f"--html shows one article, the file holds {len(docs)}; pick one row, or run "
+            "`biaskit score` and `biaskit report` for a corpus",
+            path=args.file,
+        )
+    table = biaskit.analyze(docs, model=args.model, evidence=not args.no_evidence)
+    if table.empty:
+        logger.warning("%s holds no text; nothing to analyze", args.file)
     if args.html:
         from biaskit.view import write_html
 
         # reliability fix (issue 10): written atomically (no half-written page on a full disk),
         # an unwritable path is an OutputError (exit 4) instead of a traceback
+        doc_id = docs[0]["doc_id"]
         _write_file(args.html, lambda tmp: write_html(table, text, tmp, title=doc_id))
         logger.info("wrote %s", args.html)
     if args.format == "jsonl":
@@ -262,39 +335,64 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         ):
             flat[col] = flat[col].map(lambda v: json.dumps(_jsonable(v), ensure_ascii=False))
         flat.to_csv(sys.stdout, index=False)
-    elif args.attributions:
-        for _, row in table[table["attribution"]].iterrows():
-            content = (
-                text[int(row["content_start"]) : int(row["content_end"])]
-                if row["content_start"] is not None and not _isna(row["content_start"])
-                else ""
-            )
-            _write(
-                f"[{row['sent_id']}] {row['source'] or '(no source)'} → {row['cue'] or '?'} → "
-                f"“{_short(content, 90)}”"
-            )
-            _write(
-                f"      kind: {', '.join(row['attribution_kind'])}; source type: "
-                f"{row['source_type'] or 'none'}"
-                + (f"; entity: {row['source_entity']}" if row["source_entity"] else "")
-            )
     else:
-        for _, row in table.iterrows():
-            _write(f"[{row['sent_id']}] {_short(' '.join(row['text'].split()), 110)}")
-            _write(f"      {_fmt_tags(row)}")
-            if row["attribution"] and (row["source"] or row["cue"]):
-                _write(
-                    f"      source: {row['source'] or '-'} | cue: {row['cue'] or '-'} | "
-                    f"type: {row['source_type'] or '-'}"
-                )
-            terms = [
-                f"{e['term']} ({e['rule'].split(':', 1)[-1]})"
-                for e in row["evidence"]
-                if e.get("start") is not None and e["rule"].startswith("lexicon")
-            ]
-            if terms:
-                _write(f"      evidence: {'; '.join(dict.fromkeys(terms))}")
+        # doc_id is unique (analyze refuses duplicates), so it finds each document's sentences
+        for doc in docs:
+            rows = table[table["doc_id"] == doc["doc_id"]]
+            if is_table:
+                title = f": {_short(' '.join(doc['title'].split()), 90)}" if doc["title"] else ""
+                _write(f"== {doc['doc_id']}{title} ==")
+            if args.attributions:
+                _write_attributions(rows, doc["text"])
+            else:
+                _write_sentences(rows)
     return 0
+
+
+def _present(v: Any) -> str | None:
+    """A table cell as text, or None when it is missing (None, NaN, empty)."""
+    if v is None or _isna(v) or v == "":
+        return None
+    return str(v)
+
+
+def _write_attributions(rows: Any, text: str) -> None:
+    """``source → cue → content`` of each attributed sentence of one document."""
+    for _, row in rows[rows["attribution"]].iterrows():
+        content = (
+            text[int(row["content_start"]) : int(row["content_end"])]
+            if _present(row["content_start"]) is not None
+            else ""
+        )
+        _write(
+            f"[{row['sent_id']}] {_present(row['source']) or '(no source)'} → "
+            f"{_present(row['cue']) or '?'} → “{_short(content, 90)}”"
+        )
+        entity = _present(row["source_entity"])
+        _write(
+            f"      kind: {', '.join(row['attribution_kind'])}; source type: "
+            f"{_present(row['source_type']) or 'none'}" + (f"; entity: {entity}" if entity else "")
+        )
+
+
+def _write_sentences(rows: Any) -> None:
+    """Each sentence of one document with its tags, attribution parts and evidence."""
+    for _, row in rows.iterrows():
+        _write(f"[{row['sent_id']}] {_short(' '.join(row['text'].split()), 110)}")
+        _write(f"      {_fmt_tags(row)}")
+        source, cue = _present(row["source"]), _present(row["cue"])
+        if row["attribution"] and (source or cue):
+            _write(
+                f"      source: {source or '-'} | cue: {cue or '-'} | "
+                f"type: {_present(row['source_type']) or '-'}"
+            )
+        terms = [
+            f"{e['term']} ({e['rule'].split(':', 1)[-1]})"
+            for e in row["evidence"]
+            if e.get("start") is not None and e["rule"].startswith("lexicon")
+        ]
+        if terms:
+            _write(f"      evidence: {'; '.join(dict.fromkeys(terms))}")
 
 
 def _isna(v: Any) -> bool:
@@ -435,7 +533,11 @@ def _register_analysis(sub: Any) -> None:
         epilog=EXIT_CODES,
         formatter_class=fmt,
     )
-    p.add_argument("file", help="text file, or '-' for stdin")
+    p.add_argument(
+        "file",
+        help="text file ('-': stdin), HTML page (the article is extracted, as `score` does), "
+        "or JSONL/CSV/TSV/parquet with one article per row (read with the column flags)",
+    )
     p.add_argument("--format", choices=["text", "jsonl", "csv"], default="text")
     p.add_argument(
         "--attributions",
@@ -448,10 +550,12 @@ def _register_analysis(sub: Any) -> None:
         "--outlet",
         default=None,
         help="the article's outlet (kept in the output; its own transcript label, e.g. "
-        "'LEDGER:' for 'The Ledger', is then read as the outlet's question, not a quotation)",
+        "'LEDGER:' for 'The Ledger', is then read as the outlet's question, not a quotation); "
+        "given, it is the outlet of every document of FILE",
     )
     p.add_argument("--no-evidence", action="store_true", help="skip the evidence column")
     p.add_argument("--encoding", default="utf-8", help="text encoding of FILE (default: utf-8)")
+    _column_flags(p)
     p.set_defaults(func=_cmd_analyze)
 
     def mapping_flags(q: Any) -> None:
@@ -510,16 +614,40 @@ _EXTRA_COMMANDS.append(_register_analysis)
 # ------------------------------------------------------------------ score / compare / report
 
 
+def _column_flags(p: argparse.ArgumentParser) -> None:
+    """The input column flags of ``score`` and ``analyze`` (``biaskit.io.ColumnMap``)."""
+    from biaskit.io import ColumnMap
+
+    for field in _COLUMN_FLAGS:
+        default = getattr(ColumnMap, field)
+        # None marks a flag the user did not pass: its column is then optional (except text)
+        p.add_argument(
+            f"--{field.replace('_', '-')}",
+            dest=field,
+            default=None,
+            help=f"input column (default: {default}); given, a CSV/TSV/parquet input must have it",
+        )
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
+    from biaskit import io as bio
     from biaskit.batch import ScoreOptions, score
 
+    columns, required = _columns(args)
+    inputs = args.inputs if len(args.inputs) > 1 else args.inputs[0]
+    if required:
+        # score() requires only the columns named other than the defaults; a flag the user
+        # passed names a column that must exist even when it is the default name
+        bio.check_sources(
+            bio.expand_inputs(inputs), columns, encoding=args.encoding, required=required
+        )
     opts = ScoreOptions(
-        id_col=args.id_col,
-        text_col=args.text_col,
-        outlet_col=args.outlet_col,
-        title_col=args.title_col,
-        date_col=args.date_col,
-        url_col=args.url_col,
+        id_col=columns.id_col,
+        text_col=columns.text_col,
+        outlet_col=columns.outlet_col,
+        title_col=columns.title_col,
+        date_col=columns.date_col,
+        url_col=columns.url_col,
         encoding=args.encoding,
         jobs=args.jobs,
         chunk_size=args.chunk_size,
@@ -531,7 +659,6 @@ def _cmd_score(args: argparse.Namespace) -> int:
         quiet=args.quiet or args.global_quiet,
         model=args.model,
     )
-    inputs = args.inputs if len(args.inputs) > 1 else args.inputs[0]
     result = score(inputs, args.out, opts)
     _write(
         f"rows read {result.rows_read} = scored {result.articles_scored} + errors "
@@ -639,15 +766,7 @@ def _register_batch(sub: Any) -> None:
     )
     p.add_argument("inputs", nargs="+", help="input files or directories, or '-'")
     p.add_argument("-o", "--out", required=True, help="output directory")
-    for flag, default in (
-        ("--id-col", "doc_id"),
-        ("--text-col", "text"),
-        ("--outlet-col", "outlet"),
-        ("--title-col", "title"),
-        ("--date-col", "published"),
-        ("--url-col", "url"),
-    ):
-        p.add_argument(flag, default=default, help=f"input column (default: {default})")
+    _column_flags(p)
     p.add_argument(
         "--encoding",
         default="utf-8",

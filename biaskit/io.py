@@ -62,7 +62,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypedDict
 
-from biaskit.errors import InputError
+from biaskit.errors import BiaskitError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,9 @@ __all__ = [
     "ErrorRecord",
     "Source",
     "expand_inputs",
+    "input_format",
     "check_sources",
+    "check_encoding",
     "read_documents",
     "iter_records",
     "finish_record",
@@ -243,6 +245,29 @@ def _format_of(path: Path) -> tuple[Format, bool] | None:
     return fmt, compressed
 
 
+def input_format(path: str | os.PathLike[str]) -> Format | None:
+    """The input format a file name implies, or None if the readers do not support it.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str or None
+        ``jsonl``, ``csv``, ``tsv``, ``parquet``, ``txt`` or ``html`` (gzip-compressed files by
+        the suffix before ``.gz``).
+
+    Examples
+    --------
+    >>> input_format("news.jsonl.gz"), input_format("page.HTM"), input_format("notes.md")
+    ('jsonl', 'html', None)
+
+    """
+    kind = _format_of(Path(path))
+    return None if kind is None else kind[0]
+
+
 def expand_inputs(inputs: Inputs) -> list[Source]:
     """Resolve inputs (files, directories, ``-``) into concrete sources, in reading order.
 
@@ -323,13 +348,29 @@ def _scan_directory(root: Path) -> list[Source]:
     return [Source(str(path), fmt[path.suffix.lower()], root=str(root)) for _, path in files]
 
 
+#: what each ColumnMap field holds, for messages
+_FIELD_ROLES: dict[str, str] = {
+    "id_col": "id",
+    "text_col": "text",
+    "outlet_col": "outlet",
+    "title_col": "title",
+    "date_col": "date",
+    "url_col": "url",
+}
+
+
 def check_sources(
-    sources: Iterable[Source], columns: ColumnMap | None = None, *, encoding: str = "utf-8"
+    sources: Iterable[Source],
+    columns: ColumnMap | None = None,
+    *,
+    encoding: str = "utf-8",
+    required: Iterable[str] | None = None,
 ) -> None:
-    """Check, before reading, that every table input has the text column.
+    """Check, before reading, that every table input has the columns the caller named.
 
     Reads only the CSV header or the parquet schema. A file that cannot be opened or
-    decoded is left for the reader, which turns it into an error record.
+    decoded is left for the reader, which turns it into an error record. JSONL has no header:
+    a field missing from a line is null there (the text field: an error record for the line).
 
     Parameters
     ----------
@@ -337,15 +378,32 @@ def check_sources(
     columns : ColumnMap, optional
     encoding : str
         Encoding of CSV/TSV files.
+    required : iterable of str, optional
+        The :class:`ColumnMap` fields (``"id_col"``, ``"outlet_col"``, ...) whose column a
+        table must have: those the user passed. When None, ``text_col`` and every field
+        whose name differs from the default (a default column that is absent is optional).
+        ``text_col`` is always required.
 
     Raises
     ------
     InputError
-        If a CSV/TSV or parquet file lacks ``columns.text_col``; the message lists the columns
-        the file has.
+        If a CSV/TSV or parquet file lacks a required column; the message names the file,
+        the missing columns and the columns the file has.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_text("id,text" + chr(10) + "1,Hi." + chr(10))
+    >>> check_sources(expand_inputs(p), ColumnMap(id_col="id"))  # present: no error
+    >>> check_sources(expand_inputs(p), ColumnMap(id_col="key"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    biaskit.errors.InputError: ...: no column 'key' for the id (id_col=, CLI: --id-col); ...
 
     """
     columns = columns or ColumnMap()
+    wanted = _required_fields(columns, required)
     codec = _codec_name(encoding)
     for src in sources:
         names: list[str] | None = None
@@ -373,13 +431,42 @@ def check_sources(
             delimiter = "\t" if src.format == "tsv" else ","
             first = next(csv.reader(_io.StringIO(text), delimiter=delimiter), [])
             names = [n.strip() for n in first]
-        if names is not None and columns.text_col not in names:
-            raise InputError(
-                f"no column {columns.text_col!r} for the text; the file has "
-                f"{', '.join(map(repr, names)) or 'no columns'}. Pass text_col= (CLI: "
-                "--text-col) to name the column that holds the article text",
-                path=src.path,
-            )
+        if names is not None:
+            _check_columns(src, columns, wanted, names)
+
+
+def _required_fields(columns: ColumnMap, required: Iterable[str] | None) -> list[str]:
+    """The ColumnMap fields a table must have (see :func:`check_sources`)."""
+    if required is None:
+        defaults = ColumnMap()
+        required = [f for f in _FIELD_ROLES if getattr(columns, f) != getattr(defaults, f)]
+    fields = list(dict.fromkeys(["text_col", *required]))
+    unknown = [f for f in fields if f not in _FIELD_ROLES]
+    if unknown:
+        raise ValueError(f"unknown ColumnMap field(s) {unknown}; expected {list(_FIELD_ROLES)}")
+    return fields
+
+
+def _check_columns(src: Source, columns: ColumnMap, fields: list[str], names: list[str]) -> None:
+    """Raise InputError naming every required column ``names`` (the file's columns) lacks."""
+    found = ", ".join(map(repr, names)) or "no columns"
+    missing = [f for f in fields if getattr(columns, f) not in names]
+    if missing == ["text_col"]:
+        raise InputError(
+            f"no column {columns.text_col!r} for the text; the file has {found}. Pass "
+            "text_col= (CLI: --text-col) to name the column that holds the article text",
+            path=src.path,
+        )
+    if missing:
+        what = "; ".join(
+            f"no column {getattr(columns, f)!r} for the {_FIELD_ROLES[f]} "
+            f"({f}=, CLI: --{f.replace('_', '-')})"
+            for f in missing
+        )
+        raise InputError(
+            f"{what}; the file has {found}. Name columns the file has, or leave the option out",
+            path=src.path,
+        )
 
 
 # --------------------------------------------------------------------------- reading
@@ -491,14 +578,18 @@ def finish_record(record: DocumentRecord | ErrorRecord) -> Record:
     -------
     dict
         The document with its article text, title and date, or an error record if the page
-        has no article text.
+        has no article text or a package the extraction needs is missing (the reason names
+        the package to install).
 
     """
     if is_error(record) or not record.get("html"):  # type: ignore[union-attr]
         return record
     doc = dict(record)
     doc.pop("html", None)
-    extracted = extract_html(doc["text"])
+    try:
+        extracted = extract_html(doc["text"])
+    except BiaskitError as exc:  # a missing package: this file is an error, the run goes on
+        return error_record(doc["source"], doc["line"], doc["doc_id"], str(exc))
     if extracted is None:
         return error_record(
             doc["source"],
@@ -534,6 +625,12 @@ def extract_html(html: str) -> tuple[str, dict[str, str | None]] | None:
         The text (paragraphs on their own lines) and ``{"title", "published", "url",
         "outlet"}``; None if no article text was found.
 
+    Raises
+    ------
+    BiaskitError
+        If a package the extraction needs is not installed (e.g. ``lxml_html_clean``); the
+        message names the package to install.
+
     Examples
     --------
     >>> page = ("<html><head><title>Storm</title></head><body><nav>Home | World</nav>"
@@ -544,16 +641,21 @@ def extract_html(html: str) -> tuple[str, dict[str, str | None]] | None:
     (True, False, 'Storm')
 
     """
-    import trafilatura
+    try:
+        import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        html,
-        include_comments=False,
-        include_tables=False,
-        with_metadata=True,
-        deduplicate=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+        doc = trafilatura.bare_extraction(
+            html,
+            include_comments=False,
+            include_tables=False,
+            with_metadata=True,
+            deduplicate=False,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except ImportError as exc:
+        # trafilatura imports justext, which needs lxml's HTML cleaner; lxml >= 5.2 moved it
+        # to the lxml_html_clean package, which old pips do not install from lxml[html_clean]
+        raise BiaskitError(_missing_package(exc)) from exc
     if doc is None:
         return None
     get = doc.get if isinstance(doc, dict) else lambda k: getattr(doc, k, None)
@@ -567,6 +669,23 @@ def extract_html(html: str) -> tuple[str, dict[str, str | None]] | None:
         "outlet": get("sitename") or None,
     }
     return str(text), meta
+
+
+def _missing_package(exc: ImportError) -> str:
+    """Why HTML cannot be read for want of a package, and the ``pip install`` that fixes it."""
+    detail = " ".join(str(exc).split())
+    if "lxml_html_clean" in detail or exc.name == "lxml.html.clean":
+        package = "lxml_html_clean"
+    elif exc.name:
+        package = exc.name.split(".")[0]
+    else:
+        package = None
+    fix = (
+        f"install it (pip install {package}) or reinstall biaskit"
+        if package
+        else "reinstall biaskit with its dependencies"
+    )
+    return f"cannot extract the article from HTML: a package is missing ({detail}); {fix}"
 
 
 class _FileError(Exception):
@@ -638,11 +757,43 @@ def _file_problem(src: Source) -> str | None:
     return None
 
 
-def _codec_name(encoding: str) -> str:
+def check_encoding(encoding: str) -> str:
+    """The canonical name of a text encoding, or a clear error for an unknown one.
+
+    Parameters
+    ----------
+    encoding : str
+        An encoding name as the user gave it (``--encoding``, ``encoding=``).
+
+    Returns
+    -------
+    str
+        The codec's canonical name.
+
+    Raises
+    ------
+    InputError
+        If the encoding is unknown, or is a codec that does not decode bytes to text
+        (``base64``, ``rot13``, ...).
+
+    Examples
+    --------
+    >>> check_encoding("Latin-1")
+    'iso8859-1'
+
+    """
     try:
-        name = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError as exc:
         raise InputError(f"unknown encoding {encoding!r}; use e.g. 'utf-8' or 'latin-1'") from exc
+    # bytes.decode refuses the bytes-to-bytes codecs (base64, zlib, ...) with a LookupError
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputError(f"{encoding!r} is not a text encoding; use e.g. 'utf-8' or 'latin-1'")
+    return info.name
+
+
+def _codec_name(encoding: str) -> str:
+    name = check_encoding(encoding)
     # UTF-8 input may start with a byte order mark; utf-8-sig removes it and reads the rest
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 

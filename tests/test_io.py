@@ -510,3 +510,118 @@ def test_utf16_csv_with_a_broken_unit_keeps_the_rows_before_it(tmp_path):
     records = read(p, encoding="utf-16-le")
     assert [(r.get("doc_id"), r["line"]) for r in records] == [("u1", 2), ("u2", 3), (None, 4)]
     assert records[2]["reason"].startswith("cannot read file (UnicodeDecodeError")
+
+
+# --------------------------------------------------------------------------- user-walkthrough fixes
+
+LXML_MESSAGE = (
+    "lxml.html.clean module is now a separate project lxml_html_clean.\n"
+    "Install lxml[html_clean] or lxml_html_clean directly."
+)
+
+
+def test_lxml_html_clean_is_a_core_dependency():
+    # old pips do not resolve justext's lxml[html_clean]: biaskit asks for the package itself
+    text = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    core = text.split("\ndependencies = [", 1)[1].split("\n]", 1)[0]
+    assert '  "lxml_html_clean>=0.1",' in core.splitlines()
+
+
+def test_missing_html_cleaner_is_one_error_naming_the_file_and_package(monkeypatch):
+    import trafilatura
+
+    def broken(*args, **kwargs):
+        raise ImportError(LXML_MESSAGE)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", broken)
+    page = FIX / "site" / "harbor-gazette" / "storm.html"
+    assert read(page) == [{
+        "source": str(page),
+        "line": 1,
+        "doc_id": str(page),
+        "reason": "cannot extract the article from HTML: a package is missing (lxml.html.clean "
+                  "module is now a separate project lxml_html_clean. Install lxml[html_clean] or "
+                  "lxml_html_clean directly.); install it (pip install lxml_html_clean) or "
+                  "reinstall biaskit",
+    }]
+    # a directory: the page is one error, the text files are still read
+    records = read(FIX / "site")
+    assert [r["doc_id"] for r in docs_of(records)] == [
+        "harbor-gazette/ferry.txt", "northwire/2026/kelvar.txt", "top.txt"]
+    [html_error] = [e for e in errors_of(records) if e["doc_id"] == "harbor-gazette/storm.html"]
+    assert "pip install lxml_html_clean" in html_error["reason"]
+
+
+def test_missing_trafilatura_names_it(monkeypatch):
+    from biaskit.errors import BiaskitError
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # `import trafilatura` fails
+    with pytest.raises(BiaskitError, match=r"a package is missing .*\(pip install trafilatura\)"):
+        extract_html("<html><body><p>Hi.</p></body></html>")
+
+
+def test_non_text_encoding_is_a_clear_error():
+    from biaskit.io import check_encoding
+
+    with pytest.raises(InputError, match=r"^'base64' is not a text encoding; use e\.g\. 'utf-8'"):
+        check_encoding("base64")
+    with pytest.raises(InputError, match=r"^unknown encoding 'nosuchenc'; use e\.g\. 'utf-8'"):
+        check_encoding("nosuchenc")
+    assert check_encoding("UTF8") == "utf-8"
+
+
+def test_input_format():
+    from biaskit.io import input_format
+
+    assert [input_format(n) for n in ("a.csv.gz", "b.TSV", "c.pq", "d.htm", "e.md", "f")] == [
+        "csv", "tsv", "parquet", "html", None, None]
+
+
+def _table_sources(tmp_path, kind):
+    if kind == "csv":
+        p = tmp_path / "in.csv"
+        p.write_text("guid,text,site\ng1,Prices rose.,north\n", encoding="utf-8")
+    else:
+        p = tmp_path / "in.parquet"
+        pq.write_table(pa.table({"guid": ["g1"], "text": ["Prices rose."], "site": ["north"]}), p)
+    return p, expand_inputs(p)
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_column_named_by_the_caller_must_exist(tmp_path, kind):
+    from biaskit.io import check_sources
+
+    p, sources = _table_sources(tmp_path, kind)
+    columns = ColumnMap(id_col="guidd", outlet_col="sitee", date_col="dat")
+    with pytest.raises(InputError) as exc:
+        check_sources(sources, columns)
+    assert str(exc.value) == (
+        f"{p}: no column 'guidd' for the id (id_col=, CLI: --id-col); no column 'sitee' for the "
+        "outlet (outlet_col=, CLI: --outlet-col); no column 'dat' for the date (date_col=, CLI: "
+        "--date-col); the file has 'guid', 'text', 'site'. Name columns the file has, or leave "
+        "the option out"
+    )
+    # the right names pass; absent defaults (published, url, title) stay optional
+    check_sources(sources, ColumnMap(id_col="guid", outlet_col="site"))
+    check_sources(sources)
+    # a default name the caller asked for explicitly must exist too
+    with pytest.raises(InputError, match=r"no column 'outlet' for the outlet \(outlet_col="):
+        check_sources(sources, ColumnMap(), required=["outlet_col"])
+
+
+def test_text_column_message_is_unchanged_when_it_is_the_only_one_missing(tmp_path):
+    from biaskit.io import check_sources
+
+    p, sources = _table_sources(tmp_path, "csv")
+    with pytest.raises(InputError) as exc:
+        check_sources(sources, ColumnMap(text_col="body", id_col="guid"))
+    assert str(exc.value) == (
+        f"{p}: no column 'body' for the text; the file has 'guid', 'text', 'site'. Pass "
+        "text_col= (CLI: --text-col) to name the column that holds the article text"
+    )
+
+
+def test_jsonl_has_no_header_to_check():
+    # a JSONL key missing from a line is null there: no up-front check
+    docs = docs_of(read(FIX / "docs.jsonl", columns=ColumnMap(outlet_col="paper")))
+    assert [d["outlet"] for d in docs] == [None, None, None, None]
