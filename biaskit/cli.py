@@ -458,8 +458,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _print_metrics(metrics: dict[str, Any]) -> None:
     for split, m in metrics.items():
-        _write(f"{split}: macro-F1 {m['macro_f1']:.3f}")
-        for lab, x in m["labels"].items():
+        labels = m["labels"]
+        if len(labels) == 1:
+            # one label (a --label-col/--positive/--tag file): its "macro-F1" is just its F1;
+            # binary tasks (CheckThat's SUBJ/OBJ) report the mean F1 of both classes
+            (lab, x), = labels.items()
+            c = x["confusion"]
+            pos = 2 * c["tp"] / (2 * c["tp"] + c["fn"] + c["fp"]) if c["tp"] else 0.0
+            neg = 2 * c["tn"] / (2 * c["tn"] + c["fn"] + c["fp"]) if c["tn"] else 0.0
+            _write(
+                f"{split}: F1 {pos:.3f} ({lab}); macro-F1 over {lab} / not {lab} "
+                f"{(pos + neg) / 2:.3f} (F1 of not {lab}: {neg:.3f})"
+            )
+        else:
+            _write(f"{split}: macro-F1 {m['macro_f1']:.3f}")
+        for lab, x in labels.items():
             _write(
                 f"  {lab:16s} P {x['precision']:.3f}  R {x['recall']:.3f}  F1 {x['f1']:.3f}  "
                 f"n+ {x['support']:5d}  ECE {x['ece']:.3f}"
@@ -683,6 +696,14 @@ def _load_scores(path: str) -> Any:
                 p = p / name
                 break
         else:
+            if (p / "parts").is_dir():
+                # a `biaskit score` run that was stopped before it assembled its files
+                raise InputError(
+                    "no sentences.parquet or sentences.csv: the `biaskit score` run that "
+                    "writes here did not finish (its parts/ are there); finish it with the "
+                    "same command and --resume",
+                    path=path,
+                )
             raise InputError(
                 "no sentences.parquet or sentences.csv (run `biaskit score` first)", path=path
             )

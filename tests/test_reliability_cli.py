@@ -127,6 +127,16 @@ def test_bad_option_values(argv, pattern, capsys, tmp_path, monkeypatch):
     assert_clean_error(code, err, 2, pattern)
 
 
+def test_compare_on_an_unfinished_score_run_says_to_resume_it(capsys, tmp_path):
+    run = tmp_path / "scored"
+    (run / "parts").mkdir(parents=True)  # what a stopped run leaves before assembly
+    code, _, err = call(["compare", str(run), "-o", str(tmp_path / "c")], capsys)
+    assert_clean_error(code, err, 2, "did not finish (its parts/ are there); finish it with the same command and --resume")
+    (tmp_path / "empty").mkdir()
+    code, _, err = call(["compare", str(tmp_path / "empty"), "-o", str(tmp_path / "c")], capsys)
+    assert_clean_error(code, err, 2, "run `biaskit score` first")
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -152,3 +152,21 @@ def test_main_thresholds_are_tuned_on_the_shipped_decision():
     # a label set without main tags is left alone
     assert tune_main_thresholds(proba, Y, np.array([0.5, 0.5]), ("opinion", "promo")).tolist() \
         == [0.5, 0.5]
+
+
+def test_cli_evaluate_one_label_reports_both_classes(tmp_path: Path) -> None:
+    # one --tag: the line names that label's F1 and the macro over it and its complement (the
+    # metric of binary tasks such as CheckThat's SUBJ/OBJ), computed from the same confusion
+    data = _labelled(tmp_path)
+    args = [sys.executable, "-m", "biaskit.cli", "evaluate", "--data", str(data), "--text-col",
+            "sentence", "--label-col", "label", "--positive", "SUBJ", "--tag", "framing"]
+    text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    c = json.loads(
+        subprocess.run([*args, "--json"], capture_output=True, text=True, check=True).stdout
+    )["labels"]["framing"]["confusion"]
+    pos = 2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"])
+    neg = 2 * c["tn"] / (2 * c["tn"] + c["fp"] + c["fn"])
+    assert (
+        f"F1 {pos:.3f} (framing); macro-F1 over framing / not framing {(pos + neg) / 2:.3f} "
+        f"(F1 of not framing: {neg:.3f})"
+    ) in text
