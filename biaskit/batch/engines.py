@@ -655,17 +655,22 @@ class _Dask(_Windowed):
         self._log = logging.getLogger("distributed")
         self._log_level = self._log.level
         self._log.setLevel(max(self._log.getEffectiveLevel(), logging.WARNING))
-        if scheduler:
-            self.client = distributed.Client(scheduler)
-        else:
-            self.cluster = distributed.LocalCluster(
-                n_workers=jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            self.client = distributed.Client(self.cluster)
+        # read when the scheduler, the client and the nannies are made (a nanny hands its
+        # configuration on to its worker process): set for their making only, not for good
+        with _dask_config():
+            if scheduler:
+                self.client = distributed.Client(scheduler)
+            else:
+                self.cluster = distributed.LocalCluster(
+                    n_workers=jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    env=dict(_WORKER_ENV),
+                )
+                self.client = distributed.Client(self.cluster)
+        if self.cluster is not None:
             # workers of a cluster this run started end without tearing down their
             # interpreters, as the local pool's do: closing the cluster then takes ~0.05 s
             # instead of seconds (a cluster given by address is left alone)
@@ -688,6 +693,38 @@ class _Dask(_Windowed):
             with contextlib.suppress(Exception):
                 self.cluster.close()
         self._log.setLevel(self._log_level)
+
+
+#: dask settings while the engine makes its client (and its LocalCluster, if it starts one)
+_DASK_CONFIG: dict[str, Any] = {
+    # the "recent messages" of every batched stream are kept for debugging, up to this many
+    # (1,000 by default), each whole if under 1 MB: the scheduler kept the task of every
+    # part it sent a worker (its 500 documents) and the client every graph it submitted,
+    # ~4.5 KB an article in all (90 MB in the parent at 20,000 articles, growing with the
+    # run up to 1,000 parts). The other debugging logs this bounds (transitions, events,
+    # profiles) are for inspecting a cluster by hand, which nobody does during a run
+    "distributed.admin.low-level-log-length": 0,
+    # the statistical profiler samples the task's stack every 10 ms and keeps the call tree
+    # of every cycle: ~30 MB in each worker over a run, and a thread that takes the GIL
+    "distributed.worker.profile.enabled": False,
+}
+
+#: environment of the worker processes of a LocalCluster this run starts, set in each
+#: worker before it imports pyarrow (the nannies run in this process, whose environment
+#: is left alone: ``pre-spawn-environ`` would set it here too)
+_WORKER_ENV: dict[str, str] = {
+    # Arrow's default pool (mimalloc) keeps ~25 MB in each worker that the part's tables
+    # freed, even after ``release_unused``; the system allocator gives it back (dask sets
+    # ``MALLOC_TRIM_THRESHOLD_``) at no measurable cost: a part is converted once
+    "ARROW_DEFAULT_MEMORY_POOL": "system",
+}
+
+
+def _dask_config() -> Any:
+    """``dask.config.set`` of :data:`_DASK_CONFIG` (a context manager)."""
+    import dask
+
+    return dask.config.set(_DASK_CONFIG)
 
 
 def _import_distributed() -> Any:

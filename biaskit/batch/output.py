@@ -15,7 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from biaskit.batch.engines import _ARTICLE_EXTRA, _PartResult, _to_arrow
+from biaskit.batch.engines import (
+    _ARTICLE_EXTRA,
+    _PartResult,
+    _release_arrow_memory,
+    _to_arrow,
+)
 from biaskit.batch.options import ScoreOptions
 from biaskit.errors import BiaskitError, OutputError
 from biaskit.schema import ARTICLE_COLUMNS, SENTENCE_COLUMNS
@@ -592,6 +597,10 @@ class _Assembler:
                 stream.append(paths[name])
             except OSError as exc:
                 raise _output_error(stream.target, exc) from exc
+        # the part's tables are freed; Arrow's allocator (mimalloc) would keep their memory
+        # cached, and appending part after part for the whole run it kept ~25 MB more at
+        # this process's peak (~0.1 ms a call)
+        _release_arrow_memory()
         try:
             if self._errors is None:
                 self._errors = open(self.errors_tmp, "wb")  # noqa: SIM115
