@@ -24,7 +24,6 @@ import bisect
 import gc
 import logging
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from biaskit._offsets import OffsetMap, normalise
 from biaskit.attribution import STATE_ADJECTIVES, extract_article
 from biaskit.errors import InputError
 from biaskit.lexicons import default_matcher
@@ -102,14 +102,30 @@ _FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 _WORD_PUNCT = "_’'-"
 
 
-def _documents(docs: Any) -> pd.DataFrame:
+def _documents(docs: Any) -> tuple[pd.DataFrame, dict[str, tuple[str, OffsetMap]]]:
+    """The documents table to tag, and the raw text and offset map of each changed document.
+
+    Texts are tagged in NFC without a leading BOM (lexicons and features expect it). Only
+    the documents that this changes (few; the check is cheap) get
+    ``doc_id -> (raw text, OffsetMap)``, so that :func:`_to_raw_offsets` can give the user
+    offsets into the text they passed.
+    """
     frame = _as_documents(docs)
     for col in ("title", "published", "url"):
         if col not in frame.columns:
             frame[col] = None
-    frame["text"] = frame["text"].map(
-        lambda t: unicodedata.normalize("NFC", t).removeprefix("\ufeff")
-    )
+    raw_texts = frame["text"].tolist()
+    normalised = [normalise(t) for t in raw_texts]
+    changed = {
+        doc_id: (raw, offsets)
+        for doc_id, raw, (_, offsets) in zip(frame["doc_id"], raw_texts, normalised, strict=True)
+        if offsets is not None
+    }
+    if changed:
+        # only then: an unchanged column keeps its dtype and its values as they were
+        frame["text"] = pd.Series(
+            [t for t, _ in normalised], index=frame.index, dtype=frame["text"].dtype
+        )
     dup = frame["doc_id"].duplicated()
     if dup.any():
         raise InputError(
@@ -117,7 +133,7 @@ def _documents(docs: Any) -> pd.DataFrame:
             f"(row {int(np.flatnonzero(dup)[0])}); "
             "doc_id must be unique"
         )
-    return frame
+    return frame, changed
 
 
 def analyze(
@@ -145,6 +161,10 @@ def analyze(
     pandas.DataFrame
         The tagged sentence table, columns :data:`biaskit.schema.SENTENCE_COLUMNS` plus
         ``kind_proba`` (probability of each kind).
+        Every offset (``start``/``end``, the spans' columns, the ``attributions`` and
+        ``evidence`` items) indexes the text as passed, and the strings cut from it (``text``,
+        ``source``, ``cue``, span texts, evidence terms) are its slices, though the tagger
+        reads the text in Unicode NFC without a leading byte order mark.
 
     Notes
     -----
@@ -180,11 +200,14 @@ def _analyze(docs: Any, model: Any, *, evidence: bool, keep: Sequence[str]) -> p
 
     if model is None or not isinstance(model, Model):
         model = load_model(model)
-    frame = _documents(docs)
+    frame, changed = _documents(docs)
     # the segmenter, the attribution rules and the quotation parts below each need the
     # quotations of every document: found once
     with remembered(frame["text"].tolist()):
-        return _tag(frame, model, evidence=evidence, keep=keep)
+        table = _tag(frame, model, evidence=evidence, keep=keep)
+    if changed:
+        _to_raw_offsets(table, changed)
+    return table
 
 
 def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]) -> pd.DataFrame:
@@ -458,6 +481,78 @@ def _tag(frame: pd.DataFrame, model: Any, *, evidence: bool, keep: Sequence[str]
     for col in _kept_columns(frame, keep):
         out[col] = out["doc_id"].map(dict(zip(frame["doc_id"], frame[col], strict=True)))
     return out
+
+
+def _to_raw_offsets(table: pd.DataFrame, changed: dict[str, tuple[str, OffsetMap]]) -> None:
+    """Make the rows of the documents in ``changed`` index the text the user passed, in place.
+
+    Every offset of the sentence table is a document offset (the spans' columns, the
+    ``attributions`` items and the evidence items included): each is mapped with the
+    document's :class:`~biaskit._offsets.OffsetMap` (starts to starts, ends to ends), and the
+    strings cut from the document (``text``, ``source``, ``cue``, span texts, evidence terms)
+    are cut again from the raw text, so that they keep slicing exactly. ``source_entity`` is a
+    resolved name, not a slice: it stays NFC, the same for NFC and NFD spellings of a name.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`_tag`.
+    changed : dict
+        ``doc_id -> (raw text, offset map)`` of the documents whose text normalisation changed
+        (from :func:`_documents`).
+    """
+    rows = np.flatnonzero(table["doc_id"].isin(list(changed)).to_numpy()).tolist()
+    if not rows:
+        return
+    doc_ids = table["doc_id"].tolist()
+    starts = table["start"].to_numpy(dtype=np.int64, copy=True)
+    ends = table["end"].to_numpy(dtype=np.int64, copy=True)
+    texts = table["text"].tolist()
+    for i in rows:
+        raw, offsets = changed[doc_ids[i]]
+        starts[i], ends[i] = offsets.start(int(starts[i])), offsets.end(int(ends[i]))
+        texts[i] = raw[starts[i] : ends[i]]
+    table["start"] = starts
+    table["end"] = ends
+    table["text"] = pd.Series(texts, index=table.index, dtype=table["text"].dtype)
+
+    # the main attribution's spans: nullable offsets, and the strings of source and cue
+    for key in ("source", "cue", "content"):
+        s_col, e_col = table[f"{key}_start"], table[f"{key}_end"]
+        missing = s_col.isna().to_numpy()
+        span_starts = s_col.to_numpy(dtype=np.int64, na_value=0)
+        span_ends = e_col.to_numpy(dtype=np.int64, na_value=0)
+        strings = table[key].tolist() if key != "content" else None
+        for i in rows:
+            if missing[i]:
+                continue
+            raw, offsets = changed[doc_ids[i]]
+            span_starts[i] = offsets.start(int(span_starts[i]))
+            span_ends[i] = offsets.end(int(span_ends[i]))
+            if strings is not None:
+                strings[i] = raw[span_starts[i] : span_ends[i]]
+        table[f"{key}_start"] = pd.arrays.IntegerArray(span_starts, missing.copy())
+        table[f"{key}_end"] = pd.arrays.IntegerArray(span_ends, missing.copy())
+        if strings is not None:
+            table[key] = pd.Series(strings, index=table.index, dtype=table[key].dtype)
+
+    # all attributions of each sentence, and the evidence items that point into the text
+    attributions = table["attributions"].tolist()
+    evidence = table["evidence"].tolist()
+    for i in rows:
+        raw, offsets = changed[doc_ids[i]]
+        for record in attributions[i]:
+            for key in ("source", "cue", "content"):
+                span = record[key]
+                if span is not None:
+                    span["start"] = s = offsets.start(span["start"])
+                    span["end"] = e = offsets.end(span["end"])
+                    span["text"] = raw[s:e]
+        for item in evidence[i]:
+            if item["start"] is not None:
+                item["start"] = s = offsets.start(item["start"])
+                item["end"] = e = offsets.end(item["end"])
+                item["term"] = raw[s:e]
 
 
 def _kept_columns(frame: pd.DataFrame, keep: Sequence[str]) -> list[str]:
