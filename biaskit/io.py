@@ -34,7 +34,9 @@ have) raise :class:`~biaskit.errors.InputError` at once. What one problem costs:
 - a file that is not a regular file (FIFO, socket, device), a broken link or an unreadable
   file: one error, and it is never opened (a FIFO without a writer would block forever).
 
-Texts are NFC-normalised and a leading byte order mark is removed. A lone surrogate (a JSON
+A byte order mark at the start of a file is an encoding mark, not text. Texts are otherwise
+kept as read (:func:`biaskit.analyze` NFC-normalises them for tagging and maps every offset
+back, so offsets index the text as read); titles are NFC-normalised. A lone surrogate (a JSON
 escape of half a UTF-16 pair, e.g. half an emoji; only JSON can produce one) is replaced by
 U+FFFD, one for one, in every field, so offsets stay exact and UTF-8 outputs can hold it.
 HTML is reduced to the article body with trafilatura (navigation, footers and comments
@@ -1020,9 +1022,14 @@ def _from_fields(fields: dict[str, Any], columns: ColumnMap, src: Source, line: 
 
 
 def _document(doc: dict[str, Any]) -> Record:
-    """Normalise a document's text; an empty text makes it an error record."""
-    text = _normalise(doc["text"] or "")
-    if not text.strip():
+    """Check a document's text (empty: an error record) and normalise its title.
+
+    The text is kept as read: :func:`biaskit.analyze` normalises it for tagging and maps
+    every offset back, so offsets index the input's text (an NFD accent or a BOM inside a
+    JSON string included).
+    """
+    text = doc["text"] or ""
+    if not _normalise(text).strip():
         return error_record(doc["source"], doc["line"], doc["doc_id"], "empty text")
     doc["text"] = text
     if doc.get("title"):

@@ -68,17 +68,29 @@ def test_jsonl_documents_errors_and_line_numbers():
     assert set(errors[4]) == {"source", "line", "doc_id", "reason"}
 
 
-def test_text_is_nfc_normalised():
+def test_text_is_kept_as_read_and_offsets_index_it():
+    # analyze normalises for tagging and maps offsets back: the reader must not normalise,
+    # or score's offsets would index a text the user never had
     doc = next(d for d in docs_of(read(FIX / "docs.jsonl")) if d["doc_id"] == "nfd-1")
-    assert doc["text"] == unicodedata.normalize("NFC", doc["text"])
-    assert "Café Lumière" in doc["text"]
+    assert doc["text"] != unicodedata.normalize("NFC", doc["text"])  # the fixture is NFD
+    assert unicodedata.normalize("NFC", "Café Lumière") in unicodedata.normalize(
+        "NFC", doc["text"]
+    )
+    import biaskit
+
+    rows = biaskit.analyze([doc])
+    assert all(doc["text"][s:e] == t for s, e, t in zip(rows["start"], rows["end"], rows["text"], strict=True))
 
 
 def test_bom_and_crlf_jsonl():
     docs = docs_of(read(FIX / "bom.jsonl"))
     assert [d["doc_id"] for d in docs] == ["bom-1", "bom-2"]
-    # the file's BOM and a BOM at the start of a text field are both gone
-    assert docs[0]["text"].startswith("A cholera outbreak")
+    # the file's BOM is an encoding mark and is gone; a BOM inside a JSON string is the
+    # field's text, kept so that offsets index the field as given (analyze skips it)
+    assert docs[0]["text"].startswith("\ufeffA cholera outbreak")
+    import biaskit
+
+    assert biaskit.analyze([docs[0]])["start"].iloc[0] == 1
     assert not docs[1]["text"].endswith("\r")
 
 
@@ -370,7 +382,8 @@ def test_parquet_with_column_mapping_and_types(tmp_path):
     cols = ColumnMap(id_col="id", text_col="body", outlet_col="site", date_col="day")
     records = read(p, columns=cols)
     assert [r["line"] for r in records] == [1, 2, 3, 4]
-    assert records[0]["doc_id"] == "7" and records[0]["text"] == "Café prices rose."
+    # the text as the file holds it (NFD here): analyze maps its offsets back to it
+    assert records[0]["doc_id"] == "7" and records[0]["text"] == "Cafe\u0301 prices rose."
     assert records[0]["published"].startswith("2026-01-01")
     assert records[0]["outlet"] == "a" and records[0]["title"] is None
     assert records[1]["reason"] == "empty text" and records[1]["doc_id"] == "8"
