@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from biaskit.batch.engines import _ARTICLE_EXTRA, _PartResult, _to_arrow
+from biaskit.batch.kept import unified_kept_types
 from biaskit.batch.options import ScoreOptions
 from biaskit.errors import BiaskitError, OutputError
 from biaskit.schema import ARTICLE_COLUMNS, SENTENCE_COLUMNS
@@ -331,15 +332,28 @@ def _stored_schema(schema: Any) -> Any:
     return pq.read_schema(pa.BufferReader(sink.getvalue()))
 
 
-def _unified_schema(paths: list[Path], empty: pd.DataFrame) -> Any:
+def _unified_schema(paths: list[Path], empty: pd.DataFrame, keep: tuple[str, ...] = ()) -> Any:
+    """The schema of the final table: every part's fields, each with a type all parts cast to.
+
+    ``keep``: the kept input columns. One may be integers in one part and text in another
+    (JSONL has no column types): it is text in the final file. One that no part has (every
+    document of the run failed) is added, null, so the final file always has it.
+    """
     import pyarrow as pa
 
     if not paths:
         return _to_arrow(empty).schema.remove_metadata()
     infos = [_part_info(p) for p in paths]
-    unified = pa.unify_schemas(
-        [s.remove_metadata() for s, _ in infos], promote_options="permissive"
-    )
+    schemas = [s.remove_metadata() for s, _ in infos]
+    retyped = unified_kept_types(schemas, keep)
+    if retyped:
+        schemas = [
+            pa.schema([pa.field(f.name, retyped.get(f.name, f.type)) for f in s]) for s in schemas
+        ]
+    unified = pa.unify_schemas(schemas, promote_options="permissive")
+    for name in keep:
+        if name not in unified.names:
+            unified = unified.append(pa.field(name, pa.null()))
     # keep pandas' dtype notes (nullable Int64, ...) of the first part that has rows
     for schema, rows in infos:
         if schema.metadata and b"pandas" in schema.metadata and rows:
@@ -429,9 +443,10 @@ def _assemble_table(
     fmt: str,
     empty: pd.DataFrame,
     pending: list[tuple[Path, Path]],
+    keep: tuple[str, ...] = (),
 ) -> int:
     """Concatenate part tables into ``target.tmp`` (added to ``pending``), one part at a time."""
-    schema = _unified_schema(paths, empty)
+    schema = _unified_schema(paths, empty, keep)
     rows = 0
 
     def write(tmp: Path) -> None:
@@ -460,8 +475,11 @@ class _TableStream:
     :func:`_assemble_table` does. Either way the file holds the same rows and schema.
     """
 
-    def __init__(self, target: Path, fmt: str, empty: pd.DataFrame) -> None:
+    def __init__(
+        self, target: Path, fmt: str, empty: pd.DataFrame, keep: tuple[str, ...] = ()
+    ) -> None:
         self.target = target
+        self.keep = keep
         self.tmp = target.with_name(target.name + ".tmp")
         self.fmt = fmt
         self.empty = empty
@@ -499,7 +517,9 @@ class _TableStream:
         """Complete ``target.tmp``, add it to ``pending``; return its number of rows."""
         if self.sink is None:  # no part, or streaming stopped: from the parts, now
             self.streaming = False
-            return _assemble_table(self.paths, self.target, self.fmt, self.empty, pending)
+            return _assemble_table(
+                self.paths, self.target, self.fmt, self.empty, pending, self.keep
+            )
         sink, self.sink = self.sink, None
         self.streaming = False  # from here on the file is the caller's (in pending)
         try:
@@ -545,24 +565,28 @@ class _Assembler:
         The output directory.
     fmt : {"parquet", "csv"}
         Format of the two tables.
+    keep : tuple of str
+        The kept input columns (``ScoreOptions.keep``), which both tables end with.
 
     """
 
-    def __init__(self, out: Path, fmt: str) -> None:
+    def __init__(self, out: Path, fmt: str, keep: tuple[str, ...] = ()) -> None:
         self.parts = out / PARTS_DIR
         names = _output_names(fmt)
         self.streams = {
             "sentences": _TableStream(
                 out / names["sentences"],
                 fmt,
-                pd.DataFrame({c: pd.Series(dtype=object) for c in SENTENCE_COLUMNS}),
+                pd.DataFrame({c: pd.Series(dtype=object) for c in (*SENTENCE_COLUMNS, *keep)}),
+                keep,
             ),
             "articles": _TableStream(
                 out / names["articles"],
                 fmt,
                 pd.DataFrame(
-                    {c: pd.Series(dtype=object) for c in (*ARTICLE_COLUMNS, *_ARTICLE_EXTRA)}
+                    {c: pd.Series(dtype=object) for c in (*ARTICLE_COLUMNS, *_ARTICLE_EXTRA, *keep)}
                 ),
+                keep,
             ),
         }
         self.errors_target = out / names["errors"]
