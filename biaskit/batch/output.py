@@ -381,11 +381,13 @@ def _json_cell(value: Any) -> str | None:
 class _TableSink:
     """One final table being written part by part: a parquet writer, or CSV text."""
 
-    def __init__(self, path: Path, fmt: str, schema: Any) -> None:
+    def __init__(self, path: Path, fmt: str, schema: Any, keep: tuple[str, ...] = ()) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         self.schema = schema
+        # kept integer columns with nulls would become floats in pandas ("12.0" in the CSV)
+        self._integers = [f.name for f in schema if f.name in keep and pa.types.is_integer(f.type)]
         self.rows = 0
         self._fh: Any = None
         self._writer: Any = None
@@ -411,6 +413,8 @@ class _TableSink:
             frame = table.drop_columns(self._nested).to_pandas()
             for name in self._nested:
                 frame[name] = [_json_cell(v) for v in table.column(name).to_pylist()]
+            for name in self._integers:
+                frame[name] = pd.Series(table.column(name).to_pylist(), dtype=object)
             frame = frame.loc[:, self.schema.names]
             frame.to_csv(self._fh, header=self._header, index=False)
             self._header = False
@@ -451,7 +455,7 @@ def _assemble_table(
 
     def write(tmp: Path) -> None:
         nonlocal rows
-        sink = _TableSink(tmp, fmt, schema)
+        sink = _TableSink(tmp, fmt, schema, keep)
         try:
             for path in paths:
                 sink.write(_conform(_read_part(path), schema))
@@ -502,7 +506,7 @@ class _TableStream:
             self.first = table.schema.remove_metadata()
             schema = _stored_schema(table.schema).remove_metadata()
             schema = schema.with_metadata({b"pandas": metadata[b"pandas"]})
-            self.sink = _TableSink(self.tmp, self.fmt, schema)
+            self.sink = _TableSink(self.tmp, self.fmt, schema, self.keep)
         elif not table.schema.remove_metadata().equals(self.first, check_metadata=True):
             self._stop()
             return
