@@ -15,7 +15,8 @@ Every file is streamed (JSONL line by line, CSV row by row, parquet by record ba
 corpus of any size is read in bounded memory.
 
 Each record is a plain ``dict``: either a document
-(:class:`DocumentRecord`: ``doc_id, outlet, title, text, published, url, source, line``) or an
+(:class:`DocumentRecord`: ``doc_id, outlet, title, text, published, url, source, line``, and
+``kept`` when :attr:`ColumnMap.keep` names further columns to carry along) or an
 error (:class:`ErrorRecord`: ``source, line, doc_id, reason``) for an input that cannot become a
 document — broken JSON, an empty text, an undecodable or binary file, an empty file. Errors
 are records, not exceptions, so one bad line never stops a corpus; only mistakes that would
@@ -515,7 +516,8 @@ def read_documents(
         Files (JSONL, CSV/TSV, parquet, text, HTML, optionally gzip-compressed), directories
         of text/HTML files, or ``"-"`` for JSONL on stdin.
     columns : ColumnMap, optional
-        Field names of id, text, outlet, title, date and url in table inputs.
+        Field names of id, text, outlet, title, date and url in table inputs, and the
+        further columns to carry along (``keep``).
     encoding : str
         Encoding of text inputs (UTF-8 by default, with or without a byte order mark).
         Parquet stores its own encoding.

@@ -127,7 +127,8 @@ def score(
     Raises
     ------
     InputError
-        A missing input, an unsupported format, a table without the text column, a bad option.
+        A missing input, an unsupported format, a table without the text column or a kept
+        column (``keep``), a bad option.
     OutputError
         ``out_dir`` is not empty (without resume/overwrite), is locked by another run, cannot
         be written, or holds a run made from other inputs or options than a resume asks for.
