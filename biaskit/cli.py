@@ -8,6 +8,7 @@ All printing and exit codes live here. User mistakes (``BiaskitError``) print on
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import logging
@@ -647,6 +648,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from biaskit.batch import ScoreOptions, score
 
     columns, required = _columns(args)
+    columns = dataclasses.replace(columns, keep=_keep_names(args.keep))
     inputs = args.inputs if len(args.inputs) > 1 else args.inputs[0]
     if required:
         # score() requires only the columns named other than the defaults; a flag the user
@@ -661,6 +663,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         title_col=columns.title_col,
         date_col=columns.date_col,
         url_col=columns.url_col,
+        keep=columns.keep,
         encoding=args.encoding,
         jobs=args.jobs,
         chunk_size=args.chunk_size,
@@ -684,6 +687,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
             "for the rows that could not be scored"
         )
     return 0
+
+
+def _keep_names(values: list[str] | None) -> tuple[str, ...]:
+    """The column names of ``--keep`` flags, each one name or several separated by commas."""
+    return tuple(n.strip() for v in values or () for n in v.split(",") if n.strip())
 
 
 def _load_scores(path: str) -> Any:
@@ -788,6 +796,15 @@ def _register_batch(sub: Any) -> None:
     p.add_argument("inputs", nargs="+", help="input files or directories, or '-'")
     p.add_argument("-o", "--out", required=True, help="output directory")
     _column_flags(p)
+    p.add_argument(
+        "--keep",
+        action="append",
+        default=None,
+        metavar="COL[,COL...]",
+        help="input columns to copy onto every sentence and article row (e.g. topic,section, "
+        "then `compare --strata topic`); repeatable. A CSV/TSV/parquet input must have them; "
+        "a JSONL line without one gets null",
+    )
     p.add_argument(
         "--encoding",
         default="utf-8",

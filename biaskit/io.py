@@ -15,7 +15,8 @@ Every file is streamed (JSONL line by line, CSV row by row, parquet by record ba
 corpus of any size is read in bounded memory.
 
 Each record is a plain ``dict``: either a document
-(:class:`DocumentRecord`: ``doc_id, outlet, title, text, published, url, source, line``) or an
+(:class:`DocumentRecord`: ``doc_id, outlet, title, text, published, url, source, line``, and
+``kept`` when :attr:`ColumnMap.keep` names further columns to carry along) or an
 error (:class:`ErrorRecord`: ``source, line, doc_id, reason``) for an input that cannot become a
 document — broken JSON, an empty text, an undecodable or binary file, an empty file. Errors
 are records, not exceptions, so one bad line never stops a corpus; only mistakes that would
@@ -82,6 +83,7 @@ __all__ = [
     "finish_record",
     "extract_html",
     "is_error",
+    "kept_value",
     "error_record",
     "STDIN",
 ]
@@ -115,9 +117,7 @@ _SNIFF = 8192  # bytes inspected for NUL bytes (binary files)
 _PARQUET_BATCH = 1024  # rows per parquet record batch
 
 
-class DocumentRecord(TypedDict):
-    """A document read from an input: the documents table row plus where it came from."""
-
+class _DocumentFields(TypedDict):
     doc_id: str
     outlet: str | None
     title: str | None
@@ -126,6 +126,16 @@ class DocumentRecord(TypedDict):
     url: str | None
     source: str
     line: int
+
+
+class DocumentRecord(_DocumentFields, total=False):
+    """A document read from an input: the documents table row plus where it came from.
+
+    ``kept`` (only when :attr:`ColumnMap.keep` names columns) maps each kept input column to
+    its value in this document (see :func:`kept_value`), in the order of ``keep``.
+    """
+
+    kept: dict[str, Any]
 
 
 class ErrorRecord(TypedDict):
@@ -152,11 +162,17 @@ class ColumnMap:
     id_col, text_col, outlet_col, title_col, date_col, url_col : str
         Field names. Only ``text_col`` is required; a missing id becomes ``FILE:LINE``,
         other missing fields become null.
+    keep : tuple of str
+        Further input columns carried along with each document (``DocumentRecord["kept"]``),
+        e.g. ``("topic", "section")``. A CSV/TSV/parquet input must have each of them
+        (:func:`check_sources`); a JSONL line without one, and a text or HTML file, has null.
 
     Examples
     --------
     >>> ColumnMap(id_col="id", text_col="body").text_col
     'body'
+    >>> ColumnMap(keep=["topic"]).keep
+    ('topic',)
 
     """
 
@@ -166,6 +182,13 @@ class ColumnMap:
     title_col: str = "title"
     date_col: str = "published"
     url_col: str = "url"
+    keep: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # a list is the natural thing to pass; a tuple keeps the map hashable and comparable
+        # (and one name given alone is one column, not its letters)
+        keep = (self.keep,) if isinstance(self.keep, str) else tuple(self.keep)
+        object.__setattr__(self, "keep", keep)
 
     def fields(self) -> tuple[str, ...]:
         """The input field names, in document-table order, without duplicates."""
@@ -384,7 +407,7 @@ def check_sources(
         The :class:`ColumnMap` fields (``"id_col"``, ``"outlet_col"``, ...) whose column a
         table must have: those the user passed. When None, ``text_col`` and every field
         whose name differs from the default (a default column that is absent is optional).
-        ``text_col`` is always required.
+        ``text_col`` is always required, and so is every column of ``columns.keep``.
 
     Raises
     ------
@@ -453,17 +476,24 @@ def _check_columns(src: Source, columns: ColumnMap, fields: list[str], names: li
     """Raise InputError naming every required column ``names`` (the file's columns) lacks."""
     found = ", ".join(map(repr, names)) or "no columns"
     missing = [f for f in fields if getattr(columns, f) not in names]
-    if missing == ["text_col"]:
+    # kept columns were named by the user, so they are required like a passed flag
+    lost = [c for c in columns.keep if c not in names]
+    if missing == ["text_col"] and not lost:
         raise InputError(
             f"no column {columns.text_col!r} for the text; the file has {found}. Pass "
             "text_col= (CLI: --text-col) to name the column that holds the article text",
             path=src.path,
         )
-    if missing:
+    if missing or lost:
         what = "; ".join(
-            f"no column {getattr(columns, f)!r} for the {_FIELD_ROLES[f]} "
-            f"({f}=, CLI: --{f.replace('_', '-')})"
-            for f in missing
+            [
+                *(
+                    f"no column {getattr(columns, f)!r} for the {_FIELD_ROLES[f]} "
+                    f"({f}=, CLI: --{f.replace('_', '-')})"
+                    for f in missing
+                ),
+                *(f"no column {c!r} to keep (keep=, CLI: --keep)" for c in lost),
+            ]
         )
         raise InputError(
             f"{what}; the file has {found}. Name columns the file has, or leave the option out",
@@ -488,7 +518,8 @@ def read_documents(
         Files (JSONL, CSV/TSV, parquet, text, HTML, optionally gzip-compressed), directories
         of text/HTML files, or ``"-"`` for JSONL on stdin.
     columns : ColumnMap, optional
-        Field names of id, text, outlet, title, date and url in table inputs.
+        Field names of id, text, outlet, title, date and url in table inputs, and the
+        further columns to carry along (``keep``).
     encoding : str
         Encoding of text inputs (UTF-8 by default, with or without a byte order mark).
         Parquet stores its own encoding.
@@ -967,7 +998,7 @@ def _read_source(src: Source, columns: ColumnMap, codec: str, defer_html: bool) 
         return
     if src.path != STDIN:
         _check_decodable(src, codec)
-    yield _read_file_document(src, codec, defer_html)
+    yield _read_file_document(src, columns, codec, defer_html)
 
 
 def _as_text(value: Any) -> str | None:
@@ -1018,7 +1049,59 @@ def _from_fields(fields: dict[str, Any], columns: ColumnMap, src: Source, line: 
         "source": src.path,
         "line": line,
     }
+    if columns.keep:
+        doc["kept"] = {name: kept_value(fields.get(name)) for name in columns.keep}
     return _document(doc)
+
+
+def kept_value(value: Any) -> str | int | float | bool | None:
+    """A kept column's value (:attr:`ColumnMap.keep`) as the output tables store it.
+
+    Strings (NFC-normalised), numbers and booleans stay as they are; an empty string, NaN
+    and a missing value are null; a date or time is its ISO text; a list or mapping (JSON,
+    parquet) is its JSON text. The value depends on nothing but itself, so a document's
+    kept values are the same however the corpus is cut into parts.
+
+    Parameters
+    ----------
+    value : object
+        The field's value as the reader found it.
+
+    Returns
+    -------
+    str, int, float, bool or None
+
+    Examples
+    --------
+    >>> kept_value(" "), kept_value(3), kept_value(["econ", "eu"]), kept_value({"a": 1})
+    (None, 3, '["econ", "eu"]', '{"a": 1}')
+
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        # beyond int64 no table column holds it as a number; its digits are kept as text
+        return value if -(2**63) <= value < 2**63 else str(value)
+    if isinstance(value, float):
+        return None if value != value else value  # NaN: missing
+    if isinstance(value, str):
+        return _normalise(_valid_unicode(value)) if value.strip() else None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return kept_value(value.decode("utf-8", errors="replace"))
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(_valid_unicode_deep(value), ensure_ascii=False, default=str)
+    return str(value)  # Decimal, time, timedelta, ...: their usual text
+
+
+def _valid_unicode_deep(value: Any) -> Any:
+    """``value`` with lone surrogates replaced in every string of nested lists and dicts."""
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_valid_unicode_deep(v) for v in value]
+    return _valid_unicode(value)
 
 
 def _document(doc: dict[str, Any]) -> Record:
@@ -1282,7 +1365,9 @@ def _read_parquet(src: Source, columns: ColumnMap) -> Iterator[Record]:
         pf = pq.ParquetFile(src.path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
         raise _FileError(f"not a readable parquet file ({type(exc).__name__}: {exc})") from exc
-    present = [c for c in columns.fields() if c in pf.schema_arrow.names]
+    present = [
+        c for c in dict.fromkeys([*columns.fields(), *columns.keep]) if c in pf.schema_arrow.names
+    ]
     row = 0
     try:
         for batch in pf.iter_batches(batch_size=_PARQUET_BATCH, columns=present):
@@ -1295,7 +1380,9 @@ def _read_parquet(src: Source, columns: ColumnMap) -> Iterator[Record]:
         raise _FileError(f"parquet file is corrupt after row {row} ({exc})", row + 1) from exc
 
 
-def _read_file_document(src: Source, codec: str, defer_html: bool) -> Record:
+def _read_file_document(
+    src: Source, columns: ColumnMap, codec: str, defer_html: bool
+) -> Record:
     """One .txt or .html file → one document; its id is the path below the directory."""
     with _open_binary(src) as fh:
         data = fh.read()
@@ -1310,6 +1397,8 @@ def _read_file_document(src: Source, codec: str, defer_html: bool) -> Record:
         "source": src.path,
         "line": 1,
     }
+    if columns.keep:  # a text or HTML file has no columns: its kept values are null
+        doc["kept"] = dict.fromkeys(columns.keep)
     if src.format == "html":
         if not text.strip():
             return error_record(src.path, 1, doc["doc_id"], "empty text")

@@ -281,6 +281,33 @@ def test_two_jobs_give_the_same_files_as_one(tmp_path):
     assert_same_outputs(tmp_path / "one", tmp_path / "two")
 
 
+def test_kept_columns_two_jobs_and_dask_give_the_same_files_as_one(tmp_path):
+    """keep= through the worker processes and dask: the same tables as in-process."""
+    src = synthetic_jsonl(tmp_path / "in.jsonl", 150, seed=5)
+    rng = random.Random(5)
+    rows = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+    with open(src, "w", encoding="utf-8") as fh:
+        for row in rows:
+            # some lines lack a key, some parts mix numbers and text: typed per part
+            row["topic"] = rng.choice(["economy", "health", "weather", None])
+            row["week"] = rng.choice([10, 11, "W12", None]) if rng.random() < 0.9 else None
+            row["tags"] = rng.choice([["a"], [], {"desk": "city"}])
+            if rng.random() < 0.2:
+                del row["topic"]
+            fh.write(json.dumps(row) + "\n")
+    inputs = [str(src), str(FIX / "docs.jsonl"), str(FIX / "site")]
+    keep = ("topic", "week", "tags")
+    one = run(inputs, tmp_path / "one", chunk_size=13, jobs=1, keep=keep)
+    two = run(inputs, tmp_path / "two", chunk_size=13, jobs=2, keep=keep)
+    assert one.parts == two.parts == 13
+    assert_same_outputs(tmp_path / "one", tmp_path / "two")
+    run(inputs, tmp_path / "dask", chunk_size=13, engine="dask", jobs=2, keep=keep)
+    assert_same_outputs(tmp_path / "one", tmp_path / "dask")
+    sentences, articles, _ = read_outputs(tmp_path / "one")
+    assert list(sentences.columns[-3:]) == list(articles.columns[-3:]) == list(keep)
+    assert pq.read_schema(tmp_path / "one" / "articles.parquet").field("week").type == "string"
+
+
 def _assemble_at_the_end(monkeypatch) -> list[str]:
     """Turn off the streaming of the final files; return the list the fallback logs into."""
     from biaskit.batch import output

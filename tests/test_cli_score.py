@@ -140,3 +140,62 @@ def test_quiet_before_or_after_the_subcommand_silences_the_log(position, tmp_pat
         assert stderr.startswith(f"biaskit: {out}: 1 rows read = 1 articles scored + 0 errors")
     else:
         assert stderr == ""
+
+
+def test_score_keep_then_compare_by_strata(tmp_path, capsys):
+    """The user walkthrough: `score --keep topic`, then `compare --strata topic` on the
+    scores (2 outlets x 2 topics x 3 articles), which without --keep has no topic column."""
+    from biaskit.comparison import STANDARDIZED
+
+    src = BATCH / "topics.jsonl"
+    scores, comparison = tmp_path / "o70", tmp_path / "c70"
+    code = cli.main(["-q", "score", str(src), "-o", str(scores), "--jobs", "1",
+                     "--keep", "topic"])
+    assert code == 0, capsys.readouterr().err
+    articles = pd.read_parquet(scores / "articles.parquet")
+    assert articles.groupby(["outlet", "topic"]).size().to_dict() == {
+        ("Daily Ledger", "economy"): 3, ("Daily Ledger", "health"): 3,
+        ("Metro Herald", "economy"): 3, ("Metro Herald", "health"): 3,
+    }
+    flags = ["--min-articles", "1", "--n-boot", "200", "--no-figures"]
+    code = cli.main(["-q", "compare", str(scores), "-o", str(comparison), "--strata", "topic",
+                     *flags])
+    assert code == 0, capsys.readouterr().err
+    outlets = pd.read_parquet(comparison / "outlets.parquet")
+    overall = outlets[outlets["stratum"] == STANDARDIZED]
+    assert sorted(set(overall["outlet"])) == ["Daily Ledger", "Metro Herald"]
+    assert set(overall["n_articles"]) == {6}
+    assert overall["method"].str.contains("standardized over topic (2 common strata",
+                                          regex=False).all()
+    # the same numbers as the Python path: analyze(keep=...) then compare(strata=...)
+    docs = pd.read_json(src, lines=True)
+    expected = biaskit.compare(biaskit.analyze(docs, keep=("topic",)), strata="topic",
+                               n_boot=200, min_articles=1, random_state=0)
+    expected = expected[expected["stratum"] == STANDARDIZED]
+    key = ["outlet", "metric", "estimate", "ci_low", "ci_high", "n_articles", "n_sentences"]
+    pd.testing.assert_frame_equal(overall[key].reset_index(drop=True),
+                                  expected[key].reset_index(drop=True), check_dtype=False)
+    capsys.readouterr()
+    # a column that was not kept is still the clear error of before
+    code = cli.main(["-q", "compare", str(scores), "-o", str(tmp_path / "c71"), "--strata",
+                     "section", *flags])
+    assert code == 2
+    assert "missing column(s) section" in capsys.readouterr().err
+
+
+def test_keep_flag_is_repeatable_and_comma_separated(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("doc_id,text,topic\nc1,Officials said the bridge would reopen.,transport\n",
+                   encoding="utf-8")
+    code = cli.main(["score", str(src), "-o", str(tmp_path / "out"), "--keep", "topic,section",
+                     "--keep", " desk ", "--outlet-col", "paper"])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"biaskit: error: {src}: no column 'paper' for the outlet (outlet_col=, CLI: "
+        "--outlet-col); no column 'section' to keep (keep=, CLI: --keep); no column 'desk' to "
+        "keep (keep=, CLI: --keep); the file has 'doc_id', 'text', 'topic'. Name columns the "
+        "file has, or leave the option out\n"
+    )
+    assert cli._keep_names(["topic,section", " desk ", "a,,b"]) == (
+        "topic", "section", "desk", "a", "b")
+    assert cli._keep_names(None) == ()

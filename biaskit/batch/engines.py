@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from biaskit import io as bio
+from biaskit.batch.kept import kept_names, with_kept
 from biaskit.batch.options import ScoreOptions, Scorer
 from biaskit.errors import BiaskitError, InputError, SchemaError
 from biaskit.schema import ARTICLE_COLUMNS, DOCUMENT_COLUMNS, SENTENCE_COLUMNS, check_columns
@@ -258,10 +259,14 @@ def _score_part(
     else:
         sentences = pd.DataFrame({c: pd.Series(dtype=object) for c in SENTENCE_COLUMNS})
     errors.sort(key=lambda item: item[0])
+    # the input columns the run keeps (ScoreOptions.keep) go after the tables' own columns
+    kept = kept_names(d for _, d in docs)
+    article_table = with_kept(_articles(sentences, scored), scored, kept)
+    sentences = with_kept(sentences, scored, kept)
     sentence_bytes = _arrow_bytes(sentences, _sentence_texts())
     # the article table's text columns stay inferred: ``url`` or ``title`` missing in every
     # input row keep the null type the final file has always given them
-    article_bytes = _arrow_bytes(_articles(sentences, scored))
+    article_bytes = _arrow_bytes(article_table)
     _release_arrow_memory()
     return _PartResult(
         sentences=sentence_bytes,

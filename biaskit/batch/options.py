@@ -29,6 +29,15 @@ class ScoreOptions:
         Input fields (JSONL keys, CSV/parquet columns) of each document field. A missing id
         becomes ``FILE:LINE``; for text/HTML files it is the path below the given directory and
         the outlet is the first sub-directory.
+    keep : tuple of str
+        Further input columns copied onto the output tables, e.g. ``("topic", "section")``:
+        onto every sentence row (after the schema columns, as ``analyze(keep=...)`` does)
+        and every article row, so that ``compare(..., strata="topic")`` works on the
+        scores. A CSV/TSV/parquet input must have each column; a JSONL line without the key,
+        and a text or HTML file, gets null. Strings, numbers and booleans are stored as
+        they are, lists and mappings as their JSON text (:func:`biaskit.io.kept_value`); a
+        column whose values mix text with numbers or booleans is stored as text. The
+        columns of the output tables themselves (``text``, ``title``, ...) cannot be kept.
     encoding : str
         Encoding of text inputs (UTF-8 with or without BOM by default).
     jobs : int, optional
@@ -67,6 +76,7 @@ class ScoreOptions:
     title_col: str = bio.ColumnMap.title_col
     date_col: str = bio.ColumnMap.date_col
     url_col: str = bio.ColumnMap.url_col
+    keep: tuple[str, ...] = ()
     encoding: str = "utf-8"
     jobs: int | None = None
     chunk_size: int = 500
@@ -80,6 +90,7 @@ class ScoreOptions:
     scorer: Scorer | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "keep", _keep_names(self.keep))
         if self.jobs is not None and (not isinstance(self.jobs, int) or self.jobs < 1):
             raise InputError(f"jobs must be a positive integer or None, got {self.jobs!r}")
         if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
@@ -105,6 +116,7 @@ class ScoreOptions:
             title_col=self.title_col,
             date_col=self.date_col,
             url_col=self.url_col,
+            keep=self.keep,
         )
 
     @property
@@ -115,6 +127,43 @@ class ScoreOptions:
         if hasattr(os, "sched_getaffinity"):
             return max(1, len(os.sched_getaffinity(0)))
         return os.cpu_count() or 1
+
+
+def _keep_names(keep: object) -> tuple[str, ...]:
+    """``keep`` as a tuple of column names; InputError for a name the output cannot take."""
+    # one name given alone is one column (a str would otherwise be read letter by letter)
+    names = (keep,) if isinstance(keep, str) else keep
+    try:
+        names = tuple(names)  # type: ignore[arg-type]
+    except TypeError:
+        raise InputError(f"keep must be a sequence of column names, got {keep!r}") from None
+    bad = [n for n in names if not isinstance(n, str) or not n.strip()]
+    if bad:
+        raise InputError(f"keep: column names must be non-empty strings, got {bad[0]!r}")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"keep: {', '.join(map(repr, twice))} named more than once")
+    taken = [n for n in names if n in _output_columns()]
+    if taken:
+        raise InputError(
+            f"keep: {', '.join(map(repr, taken))} "
+            f"{'is a column' if len(taken) == 1 else 'are columns'} of the output tables "
+            "already; keep other columns (map an input column onto a document field with "
+            "id_col=, title_col=, ... instead)"
+        )
+    return names
+
+
+def _output_columns() -> frozenset[str]:
+    """Column names of the sentence and article tables of a run (a kept column may not clash)."""
+    # imported here: engines imports this module
+    from biaskit.batch.engines import _ARTICLE_EXTRA
+    from biaskit.schema import ARTICLE_COLUMNS, SENTENCE_COLUMNS
+
+    # analyze adds kind_proba and attributions, and keeps published
+    return frozenset(
+        {*SENTENCE_COLUMNS, *ARTICLE_COLUMNS, *_ARTICLE_EXTRA, "kind_proba", "attributions"}
+    )
 
 
 @dataclass(frozen=True)

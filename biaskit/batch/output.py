@@ -21,6 +21,7 @@ from biaskit.batch.engines import (
     _release_arrow_memory,
     _to_arrow,
 )
+from biaskit.batch.kept import unified_kept_types
 from biaskit.batch.options import ScoreOptions
 from biaskit.errors import BiaskitError, OutputError
 from biaskit.schema import ARTICLE_COLUMNS, SENTENCE_COLUMNS
@@ -336,15 +337,28 @@ def _stored_schema(schema: Any) -> Any:
     return pq.read_schema(pa.BufferReader(sink.getvalue()))
 
 
-def _unified_schema(paths: list[Path], empty: pd.DataFrame) -> Any:
+def _unified_schema(paths: list[Path], empty: pd.DataFrame, keep: tuple[str, ...] = ()) -> Any:
+    """The schema of the final table: every part's fields, each with a type all parts cast to.
+
+    ``keep``: the kept input columns. One may be integers in one part and text in another
+    (JSONL has no column types): it is text in the final file. One that no part has (every
+    document of the run failed) is added, null, so the final file always has it.
+    """
     import pyarrow as pa
 
     if not paths:
         return _to_arrow(empty).schema.remove_metadata()
     infos = [_part_info(p) for p in paths]
-    unified = pa.unify_schemas(
-        [s.remove_metadata() for s, _ in infos], promote_options="permissive"
-    )
+    schemas = [s.remove_metadata() for s, _ in infos]
+    retyped = unified_kept_types(schemas, keep)
+    if retyped:
+        schemas = [
+            pa.schema([pa.field(f.name, retyped.get(f.name, f.type)) for f in s]) for s in schemas
+        ]
+    unified = pa.unify_schemas(schemas, promote_options="permissive")
+    for name in keep:
+        if name not in unified.names:
+            unified = unified.append(pa.field(name, pa.null()))
     # keep pandas' dtype notes (nullable Int64, ...) of the first part that has rows
     for schema, rows in infos:
         if schema.metadata and b"pandas" in schema.metadata and rows:
@@ -372,11 +386,13 @@ def _json_cell(value: Any) -> str | None:
 class _TableSink:
     """One final table being written part by part: a parquet writer, or CSV text."""
 
-    def __init__(self, path: Path, fmt: str, schema: Any) -> None:
+    def __init__(self, path: Path, fmt: str, schema: Any, keep: tuple[str, ...] = ()) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         self.schema = schema
+        # kept integer columns with nulls would become floats in pandas ("12.0" in the CSV)
+        self._integers = [f.name for f in schema if f.name in keep and pa.types.is_integer(f.type)]
         self.rows = 0
         self._fh: Any = None
         self._writer: Any = None
@@ -402,6 +418,8 @@ class _TableSink:
             frame = table.drop_columns(self._nested).to_pandas()
             for name in self._nested:
                 frame[name] = [_json_cell(v) for v in table.column(name).to_pylist()]
+            for name in self._integers:
+                frame[name] = pd.Series(table.column(name).to_pylist(), dtype=object)
             frame = frame.loc[:, self.schema.names]
             frame.to_csv(self._fh, header=self._header, index=False)
             self._header = False
@@ -434,14 +452,15 @@ def _assemble_table(
     fmt: str,
     empty: pd.DataFrame,
     pending: list[tuple[Path, Path]],
+    keep: tuple[str, ...] = (),
 ) -> int:
     """Concatenate part tables into ``target.tmp`` (added to ``pending``), one part at a time."""
-    schema = _unified_schema(paths, empty)
+    schema = _unified_schema(paths, empty, keep)
     rows = 0
 
     def write(tmp: Path) -> None:
         nonlocal rows
-        sink = _TableSink(tmp, fmt, schema)
+        sink = _TableSink(tmp, fmt, schema, keep)
         try:
             for path in paths:
                 sink.write(_conform(_read_part(path), schema))
@@ -465,8 +484,11 @@ class _TableStream:
     :func:`_assemble_table` does. Either way the file holds the same rows and schema.
     """
 
-    def __init__(self, target: Path, fmt: str, empty: pd.DataFrame) -> None:
+    def __init__(
+        self, target: Path, fmt: str, empty: pd.DataFrame, keep: tuple[str, ...] = ()
+    ) -> None:
         self.target = target
+        self.keep = keep
         self.tmp = target.with_name(target.name + ".tmp")
         self.fmt = fmt
         self.empty = empty
@@ -489,7 +511,7 @@ class _TableStream:
             self.first = table.schema.remove_metadata()
             schema = _stored_schema(table.schema).remove_metadata()
             schema = schema.with_metadata({b"pandas": metadata[b"pandas"]})
-            self.sink = _TableSink(self.tmp, self.fmt, schema)
+            self.sink = _TableSink(self.tmp, self.fmt, schema, self.keep)
         elif not table.schema.remove_metadata().equals(self.first, check_metadata=True):
             self._stop()
             return
@@ -504,7 +526,9 @@ class _TableStream:
         """Complete ``target.tmp``, add it to ``pending``; return its number of rows."""
         if self.sink is None:  # no part, or streaming stopped: from the parts, now
             self.streaming = False
-            return _assemble_table(self.paths, self.target, self.fmt, self.empty, pending)
+            return _assemble_table(
+                self.paths, self.target, self.fmt, self.empty, pending, self.keep
+            )
         sink, self.sink = self.sink, None
         self.streaming = False  # from here on the file is the caller's (in pending)
         try:
@@ -550,24 +574,28 @@ class _Assembler:
         The output directory.
     fmt : {"parquet", "csv"}
         Format of the two tables.
+    keep : tuple of str
+        The kept input columns (``ScoreOptions.keep``), which both tables end with.
 
     """
 
-    def __init__(self, out: Path, fmt: str) -> None:
+    def __init__(self, out: Path, fmt: str, keep: tuple[str, ...] = ()) -> None:
         self.parts = out / PARTS_DIR
         names = _output_names(fmt)
         self.streams = {
             "sentences": _TableStream(
                 out / names["sentences"],
                 fmt,
-                pd.DataFrame({c: pd.Series(dtype=object) for c in SENTENCE_COLUMNS}),
+                pd.DataFrame({c: pd.Series(dtype=object) for c in (*SENTENCE_COLUMNS, *keep)}),
+                keep,
             ),
             "articles": _TableStream(
                 out / names["articles"],
                 fmt,
                 pd.DataFrame(
-                    {c: pd.Series(dtype=object) for c in (*ARTICLE_COLUMNS, *_ARTICLE_EXTRA)}
+                    {c: pd.Series(dtype=object) for c in (*ARTICLE_COLUMNS, *_ARTICLE_EXTRA, *keep)}
                 ),
+                keep,
             ),
         }
         self.errors_target = out / names["errors"]

@@ -192,9 +192,13 @@ def _manifest(
     opts: ScoreOptions, inputs: list[dict[str, Any]], model: dict[str, Any]
 ) -> dict[str, Any]:
     """Everything that decides the content of the parts; a resume must match it."""
+    columns = dataclasses.asdict(opts.columns)
+    # the kept columns on a line of their own: a resume with another --keep says "keep: ..."
+    keep = list(columns.pop("keep"))
     return {
         "inputs": [{k: i.get(k) for k in ("path", "size", "sha256")} for i in inputs],
-        "columns": dataclasses.asdict(opts.columns),
+        "columns": columns,
+        "keep": keep,
         "encoding": opts.encoding,
         "chunk_size": opts.chunk_size,
         "model": {k: model.get(k) for k in ("scorer", "version", "sha256")},
@@ -205,6 +209,8 @@ def _manifest_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     diffs = []
     for key in new:
         a, b = old.get(key), new[key]
+        if key == "keep" and a is None:  # a run of a biaskit without keep kept nothing
+            a = []
         if key == "inputs" and a is not None:
             # stdin cannot be hashed: compare only what is known
             a = [x if x.get("path") != bio.STDIN else {"path": bio.STDIN} for x in a]

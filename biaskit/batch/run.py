@@ -127,7 +127,8 @@ def score(
     Raises
     ------
     InputError
-        A missing input, an unsupported format, a table without the text column, a bad option.
+        A missing input, an unsupported format, a table without the text column or a kept
+        column (``keep``), a bad option.
     OutputError
         ``out_dir`` is not empty (without resume/overwrite), is locked by another run, cannot
         be written, or holds a run made from other inputs or options than a resume asks for.
@@ -152,6 +153,11 @@ def score(
     items = [os.fspath(i) for i in inputs]
     sources = bio.expand_inputs(items)
     bio.check_sources(sources, opts.columns, encoding=opts.encoding)
+    if opts.keep and any(s.format in ("txt", "html") for s in sources):
+        logger.warning(
+            "keep: text and HTML files have no columns; their %s value(s) are null",
+            ", ".join(map(repr, opts.keep)),
+        )
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a directory; pass a directory for the output")
@@ -173,7 +179,7 @@ def score(
         _check_manifest(parts, manifest, opts)
         pending: list[tuple[Path, Path]] = []  # final files written as .tmp, not yet renamed
         # the final files grow part by part while the workers score the next parts
-        assembler = _Assembler(out, opts.format)
+        assembler = _Assembler(out, opts.format, opts.keep)
         try:
             state = _run_parts(
                 opts, sources, parts, _estimate_rows(sources, input_info), assembler, stop.check
