@@ -173,8 +173,9 @@ def analyze(
 
     - ``attribution``: the model's decision (the tag or one of its kinds above its threshold)
       where a rule or a reporting cue backs it, or ``p_attribution >= 0.9`` without one; a
-      clear construction ("according to X", “…,” X said) whatever the model says; another
-      rule's attribution when ``p_attribution >= 0.5 x threshold``.
+      clear construction ("according to X", “…,” X said) whatever the model says; and, when
+      ``p_attribution >= 0.5 x threshold``, a near miss backed by one of the strong rules
+      (a hedge, a quote sequel, an estimate, a transcript label or turn, …) with a source.
     - ``framing`` (writer's voice): ``p_framing >= threshold``; or a framing kind above its
       own threshold (speculation and promo have low ones), or a strong charged term, when
       ``p_framing >= 0.5 x threshold``; a promo line always.

@@ -381,9 +381,27 @@ _SPEAKER_LABEL = re.compile(
 )
 # "A:" answers, only in a document that has "Q:" questions ("A:" alone is too common a start)
 _ANSWER_LABEL = re.compile(r"^(?P<label>A):\s+(?=\S)")
-_QUESTION_LINE = re.compile(r"(?m)^\s*Q:\s")
+_QUESTION_LINE = re.compile(r"(?m)^[ \t]*Q:\s")
+# a transcript line: its label and its words (for the outlet's own label, below)
+_LABEL_LINE = re.compile(r"(?m)^[ \t]*(?P<label>[A-Z][A-Z .’'-]{0,40}?):[ \t]+(?P<line>.*)$")
+# the words of service kickers and subheads ("ALSO READ:", "KEY POINTS:", "HOW TO HELP:",
+# "WHAT WE KNOW:"): a label made only of these is the outlet's, not a speaker's
+_KICKER_WORDS = frozenset(
+    "also read more key points point live updates update latest breaking news photos photo "
+    "video videos watch listen what we know why it matters how to help the bottom line top "
+    "story stories in brief at a glance quick facts fact check background context timeline "
+    "explainer analysis opinion exclusive recap highlights summary takeaways next steps "
+    "community notice don't dont miss follow share subscribe sign up click here see related "
+    "editor's note correction clarification source sources advertisement sponsored and of for "
+    "you your this today now".split()
+)
 # words of an outlet's name that do not name it alone ("The Daily Ledger" → daily, ledger)
 _OUTLET_FILLER = {"the", "and", "of", "www", "com", "org", "net", "co", "uk"}
+# capitalised words before an outlet's name that are not a first name ("Follow Meridian")
+_NOT_FIRST_NAMES = frozenset(
+    "The A An This That Follow Watch Read Listen Subscribe Join Visit Contact Tell Told "
+    "On At From By To In With For Via Says Said Of And Or But Only Exclusive".split()
+)
 _NOT_SPEAKERS = {"question", "interviewer", "read more", "related", "photo", "watch", "listen",
                  "editor's note", "update", "correction", "note", "see also", "more", "source",
                  "sources", "video", "advertisement", "breaking", "exclusive", "analysis",
@@ -1037,18 +1055,55 @@ class _Coref:
         return name
 
 
-def _outlet_labels(outlet: str | None) -> frozenset[str]:
-    """The speaker labels an outlet puts on its own questions: its name and its name's words.
+def _outlet_labels(outlet: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The labels an outlet may put on its own questions: its name, and its name's words.
 
-    >>> sorted(_outlet_labels("liberty-ledger"))
-    ['liberty', 'liberty ledger', 'ledger']
+    The name (without "the", or a domain ending) and its initialism are the outlet's
+    whenever they label a line; a single word of a longer name only where
+    :func:`_own_labels` finds that word's lines asking questions ("LEDGER: Why now?"), since
+    it may also be an interviewee's name (BLOOMBERG, FOX, HILL).
+
+    >>> _outlet_labels("The Liberty-Ledger")
+    (frozenset({'liberty ledger', 'll'}), frozenset({'liberty', 'ledger'}))
     """
     if not outlet or not isinstance(outlet, str):
-        return frozenset()
+        return frozenset(), frozenset()
     words = [w for w in re.split(r"[^\w’']+|_", outlet.lower()) if w]
-    own = {" ".join(words), *(w for w in words if len(w) > 1 and w not in _OUTLET_FILLER)}
-    own.discard("")
-    return frozenset(own)
+    while words and words[0] in ("the", "www"):
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _OUTLET_FILLER:
+        words = words[:-1]  # "nytimes.com", "bbc.co.uk"
+    if not words:
+        return frozenset(), frozenset()
+    names = {" ".join(words)}
+    if len(words) > 1:
+        names.add("".join(w[0] for w in words))
+    # "A", "Q": an anonymised outlet's code must not silence the answers of a Q&A
+    names = {n for n in names if len(n) > 1}
+    parts = {w for w in words if len(w) > 1 and w not in _OUTLET_FILLER} - names
+    return frozenset(names), frozenset(parts)
+
+
+def _own_labels(doc: str, outlet: str | None) -> frozenset[str]:
+    """The labels of ``doc`` that are the outlet's own (lowercased), see :func:`_outlet_labels`."""
+    names, parts = _outlet_labels(outlet)
+    if not parts or ":" not in doc:
+        return names
+    asks: set[str] = set()
+    for m in _LABEL_LINE.finditer(doc):
+        low = m.group("label").strip().lower()
+        if low in parts and m.group("line").rstrip().endswith("?"):
+            asks.add(low)
+    # a word that is also someone's surname in the text ("Michael Bloomberg", "Michael J.
+    # Fox") is theirs; "the Ledger", "Follow Meridian TV" are the outlet's name
+    return names | {
+        w
+        for w in asks
+        if not any(
+            m.group(1) not in _NOT_FIRST_NAMES
+            for m in re.finditer(rf"\b([A-Z][a-z]+)\.? (?:[A-Z]\. )?{re.escape(w.title())}\b", doc)
+        )
+    }
 
 
 def extract_article(
@@ -1092,7 +1147,7 @@ def extract_article(
     last_type = None  # type of the previous sentence's subject (its first source or document)
     last_anon = False  # whether the latest source that is a person or a group was anonymous
     prev: tuple[int, int] | None = None  # the previous sentence
-    own_labels = _outlet_labels(outlet)
+    own_labels = _own_labels(doc, outlet)
     qa = "Q:" in doc and _QUESTION_LINE.search(doc) is not None
     for k, (s, e) in enumerate(sentences):
         atts = _extract_sentence(
@@ -1514,6 +1569,7 @@ def _extract_sentence(
             low not in _NOT_SPEAKERS
             # the outlet's own questions ("LEDGER: Why now?") are in its own voice
             and low not in own_labels
+            and not _is_kicker(low)
             and (label.isupper() or person_name(label) and len(person_name(label).split()) >= 2)
         ):
             cue = (s + m.end("label"), s + m.end("label") + 1)
@@ -2170,6 +2226,14 @@ def _follow_quotes(
             )
 
 
+def _is_kicker(label: str) -> bool:
+    """Whether a (lowercased) label is made only of service-kicker words ("also read")."""
+    if len(label) < 2:
+        return False  # "A:" answers a "Q:"
+    words = re.split(r"[\s.:-]+", label.replace("’", "'"))
+    return all(w in _KICKER_WORDS for w in words if w)
+
+
 def _speaker_turns(
     doc: str, sentences: list[tuple[int, int]], out: list[list[Attribution]]
 ) -> None:
@@ -2193,8 +2257,9 @@ def _speaker_turns(
                 break  # a new line: the next turn, or the article again
             if any("direct_quote" in a.kind for a in out[j]):
                 break  # another speaker's words (or a label of its own)
-            out[j].insert(
-                0,
+            # after the sentence's own attributions: "The governor told me …" inside the
+            # turn keeps the governor as its main source
+            out[j].append(
                 Attribution(
                     list(label.kind),
                     "speaker_turn",

@@ -350,12 +350,20 @@ def read_labelled(
         values = frame[label_col].astype(str)
         hits = (values == str(positive)).to_numpy()
         if len(frame) and not hits.any():
-            # a typo ("subj" for "SUBJ") would otherwise score every row negative: F1 0
             seen = ", ".join(repr(v) for v in sorted(values.unique())[:10])
-            raise InputError(
-                f"--positive {positive!r} never occurs in column {label_col!r} (values: "
-                f"{seen}); the value is matched exactly, case included",
-                path=str(path),
+            near = values.str.strip().str.casefold() == str(positive).strip().casefold()
+            if near.any():
+                # a typo ("subj" for "SUBJ") would score every row negative: F1 0
+                raise InputError(
+                    f"--positive {positive!r} never occurs in column {label_col!r} (values: "
+                    f"{seen}); the value is matched exactly, case included",
+                    path=str(path),
+                )
+            # an all-negative set is legitimate (false positives on objective text)
+            logger.warning(
+                "%s: --positive %r never occurs in column %r (values: %s): every row is "
+                "negative for %s",
+                path, positive, label_col, seen, tag,
             )
         _set_gold(out, tag, hits)
     else:

@@ -803,15 +803,63 @@ def test_transcript_turns_take_the_label_and_the_outlet_label_is_its_own_voice()
 
 
 def test_a_label_seen_once_gives_no_turn() -> None:
-    # a kicker heads one line; its label rule stays as before and the next sentence is the
-    # writer's again
+    # a label that heads one line stays `speaker_label`, and the next sentence of its line is
+    # the writer's again
     doc = (
         "The storm flooded the harbour on Sunday.\n\n"
-        "HOW TO HELP: Donations go to the food bank. A service will be held on Monday.\n"
+        "MAYOR OKAFOR: Donations go to the food bank. A service will be held on Monday.\n"
     )
     sents = [(s.start, s.end) for s in segment(doc)]
     out = extract_article(doc, sents)
     assert [[a.rule for a in atts] for atts in out] == [[], ["speaker_label"], []]
+
+
+def test_service_kickers_are_not_speakers_even_when_repeated() -> None:
+    # "ALSO READ:", "KEY POINTS:", "HOW TO HELP:" are the outlet's boxes, however often
+    doc = (
+        "Farm incomes fell for a third year.\n\n"
+        "KEY POINTS: Farmers get Rs 6,000 more. Traders fear losses.\n\n"
+        "ALSO READ: Congress vows protests over the farm bill\n\n"
+        "KEY POINTS: The bill passed 52 to 48.\n\n"
+        "ALSO READ: Why diesel prices keep rising\n\n"
+        "HOW TO HELP: Donations go to the food bank.\n"
+    )
+    sents = [(s.start, s.end) for s in segment(doc)]
+    rules = {a.rule for atts in extract_article(doc, sents) for a in atts}
+    assert not rules & {"speaker_label", "transcript_label", "speaker_turn"}
+
+
+def test_a_turn_keeps_the_sentences_own_source_first() -> None:
+    doc = (
+        "The bill's sponsor spoke to us.\n\n"
+        "SMITH: We are close. The governor told me on Monday that he will sign it.\n\n"
+        "SMITH: They will follow.\n"
+    )
+    sents = [(s.start, s.end) for s in segment(doc)]
+    out = extract_article(doc, sents)
+    told = out[2]
+    assert [(a.rule, a.texts["source"]) for a in told] == [
+        ("reported_speech", "The governor"),
+        ("speaker_turn", "SMITH"),
+    ]
+
+
+def test_an_interviewee_who_shares_the_outlets_name_keeps_the_answers() -> None:
+    # BLOOMBERG answers (Michael Bloomberg, in Bloomberg News): the word is the outlet's only
+    # where its lines ask the questions and it is no one's surname in the text
+    doc = (
+        "Michael Bloomberg spoke to Bloomberg News about the race.\n\n"
+        "Q: Will you run?\n\n"
+        "BLOOMBERG: No. I have said so many times.\n\n"
+        "Q: Why not?\n\n"
+        "BLOOMBERG: The country needs younger leaders.\n"
+    )
+    sents = [(s.start, s.end) for s in segment(doc)]
+    out = extract_article(doc, sents, outlet="Bloomberg News")
+    assert [a.texts["source"] for atts in out for a in atts if a.rule == "transcript_label"] == [
+        "BLOOMBERG",
+        "BLOOMBERG",
+    ]
 
 
 def test_without_the_outlet_its_label_reads_as_a_speaker() -> None:
@@ -854,6 +902,10 @@ def test_question_and_answer_labels() -> None:
 def test_outlet_labels() -> None:
     from biaskit.attribution import _outlet_labels
 
-    assert _outlet_labels("The Liberty Ledger") == {"the liberty ledger", "liberty", "ledger"}
-    assert _outlet_labels("capital-daily") == {"capital daily", "capital", "daily"}
-    assert _outlet_labels(None) == frozenset()
+    assert _outlet_labels("The Liberty Ledger") == ({"liberty ledger", "ll"}, {"liberty", "ledger"})
+    assert _outlet_labels("capital-daily") == ({"capital daily", "cd"}, {"capital", "daily"})
+    assert _outlet_labels("nytimes.com") == ({"nytimes"}, set())
+    assert _outlet_labels("NPR") == ({"npr"}, set())
+    # an anonymised outlet "A" must not silence the answers of a Q&A
+    assert _outlet_labels("A") == (set(), set())
+    assert _outlet_labels(None) == (frozenset(), frozenset())

@@ -97,6 +97,13 @@ def test_read_labelled_mapping(tmp_path: Path) -> None:
     ):
         read_labelled(_labelled(tmp_path), text_col="sentence", label_col="label",
                       positive="subj", tag="framing")
+    # an all-negative set (false positives on objective text) is read, every row negative
+    objective = tmp_path / "objective.tsv"
+    pd.DataFrame({"sentence": ["The council met.", "Rates rose 2%."], "label": ["OBJ", "OBJ"]}
+                 ).to_csv(objective, sep="\t", index=False)
+    table = read_labelled(objective, text_col="sentence", label_col="label", positive="SUBJ",
+                          tag="framing")
+    assert list(table["gold_framing"]) == [False, False]
 
 
 def test_train_on_user_file_is_deterministic(tmp_path: Path) -> None:
