@@ -78,6 +78,17 @@ def test_permutation_test_of_zero_spread_outlets_is_not_significant():
     assert not row["significant"]
 
 
+def test_normal_tail_is_floored_at_the_exact_permutation_minimum():
+    # every A article above every B article, 6 vs 6: the exact two-sided
+    # permutation p-value is 2 / C(12, 6); the studentized statistic's normal
+    # tail alone said 1e-33
+    rng = np.random.default_rng(0)
+    claims = np.r_[rng.integers(11, 15, 6), rng.integers(5, 9, 6)]
+    t = table(["A"] * 6 + ["B"] * 6, [20] * 12, claims)
+    row = pairwise(t, metrics="claim_density", n_perm=2000, min_articles=0).iloc[0]
+    assert row["p_value"] == pytest.approx(2 / math.comb(12, 6), rel=1e-12)
+
+
 # ------------------------------------------------------------------ 2. bootstrap test
 
 
