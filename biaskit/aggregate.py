@@ -279,8 +279,9 @@ def articles(sentences: pd.DataFrame, *, passthrough: Sequence[str] | None = Non
     SchemaError
         If a required column is missing.
     InputError
-        If a ``doc_id`` is missing, a document has sentences from two outlets,
-        or a kind column lists an unknown kind.
+        If a ``doc_id`` is missing, a ``(doc_id, sent_id)`` occurs twice, an
+        ``outlet`` is missing, blank or not a scalar, a document has sentences
+        from two outlets, or a kind column lists an unknown kind.
 
     Notes
     -----
@@ -326,11 +327,43 @@ def articles(sentences: pd.DataFrame, *, passthrough: Sequence[str] | None = Non
             }
         )
 
-    outlet_codes, outlets = pd.factorize(frame["outlet"], sort=False)
+    if "sent_id" in frame.columns:
+        # a sentence listed twice (the same scores read twice) would be counted
+        # twice and narrow every interval; refuse instead of guessing
+        keys = pd.DataFrame({"doc": codes, "sent": frame["sent_id"].to_numpy()})
+        try:
+            dup = keys.duplicated(keep=False).to_numpy()
+        except TypeError as exc:
+            raise InputError("sentence table: column 'sent_id' must hold scalars "
+                             "(int), not lists or dicts") from exc
+        if dup.any():
+            row = int(np.flatnonzero(dup)[0])
+            sent = frame["sent_id"].iloc[row]
+            sent = sent.item() if isinstance(sent, np.generic) else sent
+            n_keys = int(keys[dup].drop_duplicates().shape[0])
+            raise InputError(
+                f"sentence table: (doc_id, sent_id) ({doc_ids[codes[row]]!r}, "
+                f"{sent!r}) occurs more than once ({n_keys} "
+                f"duplicated key(s) in {int(dup.sum())} rows); each sentence must be "
+                "listed once (was the same data read twice?)"
+            )
+
+    try:
+        outlet_codes, outlets = pd.factorize(frame["outlet"], sort=False)
+    except TypeError as exc:
+        raise InputError(
+            "sentence table: column 'outlet' must hold scalars (str, number), "
+            "not lists or dicts"
+        ) from exc
+    # a blank outlet name is no outlet: treated as missing, like NaN (checked
+    # on the distinct names, not per sentence)
+    blank = [i for i, v in enumerate(outlets) if isinstance(v, str) and not v.strip()]
+    if blank:
+        outlet_codes = np.where(np.isin(outlet_codes, blank), -1, outlet_codes)
     if (outlet_codes < 0).any():
         row = int(np.flatnonzero(outlet_codes < 0)[0])
         raise InputError(
-            f"sentence table: outlet is missing in row {frame.index[row]!r} "
+            f"sentence table: outlet is missing or blank in row {frame.index[row]!r} "
             f"(doc_id {frame['doc_id'].iloc[row]!r})"
         )
     # first row of each document, in table order (np.unique returns first occurrences)

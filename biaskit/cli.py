@@ -731,10 +731,32 @@ def _load_scores(path: str) -> Any:
         raise InputError("scores not found", path=path)
     if p.suffix == ".parquet":
         return pd.read_parquet(p)
+    import ast
+
     table = pd.read_csv(p)
+
+    def parse(value: Any, col: str, row: int) -> Any:
+        # biaskit writes list cells as JSON; pandas' to_csv writes Python reprs
+        # (['reported_speech'], None inside dicts), which JSON cannot read
+        if not isinstance(value, str):
+            return []
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            shown = value if len(value) <= 80 else value[:77] + "..."
+            raise InputError(
+                f"column {col!r}, data row {row + 1}: cannot read "
+                f"{shown!r} as a list (expected JSON or a Python list literal)",
+                path=str(p),
+            ) from None
+
     for col in ("attribution_kind", "framing_kind", "quoted_framing_kind", "evidence"):
         if col in table:
-            table[col] = table[col].map(lambda v: json.loads(v) if isinstance(v, str) else [])
+            table[col] = [parse(v, col, i) for i, v in enumerate(table[col].tolist())]
     return table
 
 
@@ -845,7 +867,7 @@ def _register_batch(sub: Any) -> None:
         q.add_argument("--alpha", type=float, default=0.05)
         q.add_argument("--correction", choices=["holm", "bh"], default="holm")
         q.add_argument("--random-state", type=int, default=0)
-        q.add_argument("--min-articles", type=int, default=20)
+        q.add_argument("--min-articles", type=int, default=30)
 
     p = sub.add_parser(
         "compare",

@@ -22,6 +22,27 @@ percentile or BCa (bias-corrected and accelerated; the acceleration comes from
 a jackknife over articles). Each outlet's resamples are seeded from
 ``random_state`` and the outlet's name, so adding a metric or an outlet does
 not change the other results, and :func:`compare` and :func:`pairwise` agree.
+Articles are resampled (and permuted) in ``doc_id`` order, so the same data in
+any row order give identical results; a ``doc_id`` listed twice in an article
+table (or a ``(doc_id, sent_id)`` twice in a sentence table) is an error, since
+it would be counted twice and narrow the intervals.
+
+The bootstrap variance of a sum of ``n`` articles is ``(n - 1) / n`` of the
+unbiased one, which at 20 articles left 95% intervals covering 85-91%; every
+outlet's (or outlet × stratum's) replicates are therefore spread by
+``sqrt(n / (n - 1))`` around its estimate before intervals, differences and
+bootstrap tests are taken from them. Intervals of small outlets still cover
+less than nominally: rows of outlets with fewer than ``min_articles`` (30)
+articles, or fewer than 10 articles with any positive (for proportions, any
+negative), carry a warning.
+
+When an estimate is at its boundary — no positive in any article, or (for
+proportion metrics) every unit positive — every resample repeats it and the
+bootstrap interval has zero width. The interval is then the exact one-sided
+binomial bound for no events in ``n`` independent articles, ``[0, 1 -
+(alpha/2)^(1/n)]`` times the metric's scale (``[(alpha/2)^(1/n), 1]`` for all
+positive), conservative because it treats the article, not the sentence, as
+the unit; the row's warning says so.
 
 Differences between outlets
 ---------------------------
@@ -33,14 +54,26 @@ for proportions, Cohen's d for per-article means, else the log ratio).
 
 The p-value comes by default from a **permutation test** of article labels:
 the two outlets' articles are pooled and relabelled at random ``n_perm``
-times (one 0/1 label matrix, so again one matrix product). A Monte Carlo
+times (one 0/1 label matrix, so again one matrix product). The statistic is
+**studentized**: the difference over its standard error, each outlet's rate
+variance from the delta method, ``n/(n-1) · Σ(num_i - r·den_i)² / (Σden_i)²``
+(from per-group sums of num, den, num², num·den and den², so still one
+product). Permuting the raw difference assumed exchangeable articles, and
+when outlets differ in article length and number it rejected equal rates in
+up to 28% of tests at 5%. When both outlets have zero spread (every article
+at its outlet's rate) the statistic is infinite and the Monte Carlo p-value
+is kept. A Monte Carlo
 p-value cannot go below ``1/(n_perm + 1)``, which after a correction over
 hundreds of tests would hide every difference; so when fewer than 10
 permutations are as extreme as the observed difference, the p-value is taken
 from a normal distribution with the permutation distribution's mean and SD
-(at ``alpha = 0.05`` the Monte Carlo value still decides). ``test="bootstrap"``
+(at ``alpha = 0.05`` the Monte Carlo value still decides), but never below the
+smallest p-value the exact permutation test can give (one over the number of
+relabellings, twice that for equal group sizes). ``test="bootstrap"``
 instead divides the difference by its bootstrap standard error (normal
-reference) — no extra cost, for very large corpora.
+reference) — no extra cost, for very large corpora. When that standard error
+is zero and the difference is not, the p-value is NaN (not 0) and the row
+says so.
 
 Stratified comparison
 ---------------------
@@ -161,9 +194,14 @@ _PERM_BLOCK = 1 << 21
 # A stratum is "covered" by a group with at least this many articles: with one
 # article, resampling within the stratum has no variance to show.
 MIN_STRATUM_ARTICLES = 2
-# Groups with fewer articles than this in a common stratum get a warning: the
-# within-stratum bootstrap underestimates variance by (n - 1) / n.
+# Groups with fewer articles than this in a common stratum get a warning: even
+# with the sqrt(n / (n - 1)) small-sample factor, a within-stratum bootstrap of
+# so few articles gives intervals that cover less than nominally.
 _SMALL_STRATUM = 5
+# Outlets with fewer articles that contain any positive for a metric get a
+# warning: the interval rests on those few articles (coverage measured at
+# 0.85-0.91 for 20 articles with rare events).
+_MIN_POSITIVE_ARTICLES = 10
 # Permutation p-values resting on fewer exceedances than this are refined with
 # a normal approximation of the permutation distribution (see _perm_test).
 _TAIL_EXCEEDANCES = 10
@@ -483,7 +521,7 @@ class CompareOptions:
     random_state : int, numpy.random.Generator or None
         Seed. The same int gives the same numbers.
     min_articles : int
-        Groups with fewer articles get a warning.
+        Groups with fewer articles get a warning (default 30; 0 turns it off).
 
     """
 
@@ -498,7 +536,7 @@ class CompareOptions:
     alpha: float = 0.05
     correction: Correction = "holm"
     random_state: int | np.random.Generator | None = 0
-    min_articles: int = 20
+    min_articles: int = 30
 
     def __post_init__(self) -> None:
         def bad(name: str, expected: str) -> InputError:
@@ -829,7 +867,44 @@ def _article_table(table: pd.DataFrame, options: CompareOptions) -> pd.DataFrame
     arts = _articles(table) if is_sentences else table
     needed = [options.by] + ([options.strata] if options.strata else [])
     check_columns(arts, needed, table="article table (comparison columns)")
+    if not is_sentences and "doc_id" in arts.columns:
+        # the same scores read twice would count every article twice and
+        # narrow the intervals by sqrt(2); refuse instead of guessing
+        _check_unique(arts, ["doc_id"], "article table")
     return arts
+
+
+def _check_unique(table: pd.DataFrame, columns: list[str], name: str) -> None:
+    """Raise InputError naming the first duplicated key of ``columns`` and how many there are.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    columns : list of str
+        Key columns.
+    name : str
+        Table name for the message.
+
+    Raises
+    ------
+    InputError
+        If a key occurs more than once.
+
+    """
+    try:
+        dup = table.duplicated(subset=columns, keep=False).to_numpy()
+    except TypeError as exc:  # unhashable keys (lists)
+        raise InputError(f"{name}: {' and '.join(columns)} must be scalars (str, number), "
+                         f"not lists or dicts") from exc
+    if dup.any():
+        first = [v.item() if isinstance(v, np.generic) else v
+                 for v in table.loc[dup, columns].iloc[0].tolist()]
+        key = (repr(first[0]) if len(columns) == 1
+               else "(" + ", ".join(repr(v) for v in first) + ")")
+        keys = int(table.loc[dup, columns].drop_duplicates().shape[0])
+        raise InputError(f"{name}: {', '.join(columns)} {key} occurs more than once "
+                         f"({keys} duplicated key(s) in {int(dup.sum())} rows); "
+                         "each must be unique (was the same data read twice?)")
 
 
 def _numeric_column(arts: pd.DataFrame, column: str) -> np.ndarray:
@@ -848,14 +923,20 @@ def _numeric_column(arts: pd.DataFrame, column: str) -> np.ndarray:
     return values
 
 
+def _present(values: pd.Series) -> np.ndarray:
+    """True where a label is given: not NaN/None and not an empty or blank string."""
+    blank = values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    return values.notna().to_numpy() & ~blank
+
+
 def _prepare(table: pd.DataFrame, options: CompareOptions) -> _Prepared:
     metrics = resolve_metrics(options.metrics)
     arts = _article_table(table, options)
     if len(arts) == 0:
         raise InputError("comparison: the table has no rows (no articles to compare)")
-    keep = arts[options.by].notna().to_numpy()
+    keep = _present(arts[options.by])
     if options.strata:
-        keep = keep & arts[options.strata].notna().to_numpy()
+        keep = keep & _present(arts[options.strata])
     if not keep.all():
         logger.warning("%d article(s) without %s dropped from the comparison",
                        int((~keep).sum()),
@@ -910,9 +991,14 @@ def _prepare(table: pd.DataFrame, options: CompareOptions) -> _Prepared:
         strat_codes = np.zeros(len(arts), dtype=np.int64)
         common_codes, strata, weights, other = [0], [None], np.ones(1), []
 
+    # Canonical order: the articles of every group (and cell) are resampled and
+    # permuted in doc_id order, so the same data in any row order give
+    # identical intervals and p-values with the same seed.
+    canon = (np.argsort(arts["doc_id"].astype(str).to_numpy(), kind="stable")
+             if "doc_id" in arts.columns else np.arange(len(arts)))
     groups = []
     for g in order:
-        members = np.flatnonzero(group_codes == g)
+        members = canon[group_codes[canon] == g]
         cells = []
         for s in common_codes:
             idx = members[strat_codes[members] == s]
@@ -941,6 +1027,12 @@ def _bootstrap_cell(prep: _Prepared, group: _Group, cell: _Cell) -> None:
         [prep.base_seed, _label_hash(group.label), _label_hash(cell.stratum), 0])
     sums = _resample_sums(np.hstack([x, d]), prep.options.n_boot, rng)
     cell.boot = _ratio(sums[:, :m], sums[:, m:])
+    if n >= 2:
+        # The bootstrap variance of a mean of n clusters is (n - 1) / n of the
+        # unbiased one, which made 95% intervals cover 85-91% at 20 articles:
+        # spread the replicates by sqrt(n / (n - 1)) around the estimate, so
+        # every interval, difference and bootstrap test built from them is widened.
+        cell.boot = cell.rate + math.sqrt(n / (n - 1)) * (cell.boot - cell.rate)
     # jackknife (leave one article out) for the BCa acceleration
     if n >= 2:
         jack = _ratio(s_num - x, s_den - d)
@@ -990,6 +1082,65 @@ def _bootstrap_group(prep: _Prepared, group: _Group) -> None:
                             else np.full(m, np.nan))
 
 
+def _boundary_intervals(
+    prep: _Prepared, idx: np.ndarray, theta: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    """Replace the degenerate bootstrap interval of an estimate at its boundary.
+
+    With no positive in any article (numerator 0), or — for proportion
+    metrics — every unit positive, every resample repeats the estimate and the
+    bootstrap interval is [0, 0] (or [1, 1]). Articles are then treated as the
+    independent unit and the exact binomial bound for no events in ``n``
+    articles is used: ``[0, 1 - (alpha/2)^(1/n)]`` (mirrored for all positive);
+    the row's scale is applied by the caller.
+
+    Returns
+    -------
+    lo, hi : numpy.ndarray
+        Intervals (ratio units), replaced where at a boundary.
+    notes : list of str or None
+        Per metric, the warning text for a replaced interval.
+
+    """
+    alpha = prep.options.alpha
+    n = len(idx)
+    notes: list[str | None] = [None] * len(prep.metrics)
+    if n < 2:
+        return lo, hi, notes
+    s_num, s_den = prep.num[idx].sum(axis=0), prep.den[idx].sum(axis=0)
+    bound = 1.0 - (alpha / 2) ** (1.0 / n)
+    lo, hi = lo.copy(), hi.copy()
+    for j, metric in enumerate(prep.metrics):
+        if np.isnan(theta[j]):
+            continue
+        if s_num[j] == 0:
+            lo[j], hi[j] = 0.0, bound
+            notes[j] = (f"no positive in any of its {n} articles: interval is the exact "
+                        f"one-sided bound 1 - {alpha / 2:g}^(1/{n}) treating articles as "
+                        "independent, not a bootstrap interval")
+        elif metric.proportion and s_num[j] == s_den[j]:
+            lo[j], hi[j] = 1.0 - bound, 1.0
+            notes[j] = (f"every unit positive in all of its {n} articles: interval is the "
+                        f"exact one-sided bound {alpha / 2:g}^(1/{n}) treating articles as "
+                        "independent, not a bootstrap interval")
+    return lo, hi, notes
+
+
+def _few_positive_note(prep: _Prepared, idx: np.ndarray, j: int) -> str | None:
+    """Warning when fewer than 10 articles carry a positive (or, for proportions, a negative)."""
+    x, d = prep.num[idx, j], prep.den[idx, j]
+    k = int((x > 0).sum())
+    if 0 < k < _MIN_POSITIVE_ARTICLES:
+        return (f"only {k} of its articles have any positive (<{_MIN_POSITIVE_ARTICLES}): "
+                "interval unstable")
+    if prep.metrics[j].proportion and k:
+        k_neg = int((x < d).sum())
+        if 0 < k_neg < _MIN_POSITIVE_ARTICLES:
+            return (f"only {k_neg} of its articles have any negative "
+                    f"(<{_MIN_POSITIVE_ARTICLES}): interval unstable")
+    return None
+
+
 def _outlet_warning(prep: _Prepared, group: _Group, j: int, n_articles: int) -> str | None:
     opts, metric = prep.options, prep.metrics[j]
     notes = []
@@ -1000,6 +1151,10 @@ def _outlet_warning(prep: _Prepared, group: _Group, j: int, n_articles: int) -> 
     if np.isnan(group.theta[j]):
         notes.append(f"undefined: {metric._denominator_label()} is 0 in every article")
     else:
+        if n_articles >= 2:
+            few = _few_positive_note(prep, group.used, j)
+            if few:
+                notes.append(few)
         if group.nan_share[j] > 0:
             notes.append(f"{group.nan_share[j]:.0%} of bootstrap replicates had a zero "
                          f"denominator ({metric._denominator_label()}) and were dropped")
@@ -1048,14 +1203,16 @@ def _outlet_table(prep: _Prepared) -> pd.DataFrame:
         lo, hi = _interval(group.theta, group.boot, opts.alpha, opts.ci, accel)
         if n_articles < 2:
             lo, hi = np.full_like(lo, np.nan), np.full_like(hi, np.nan)
+        lo, hi, bounds = _boundary_intervals(prep, used, group.theta, lo, hi)
         for j, metric in enumerate(prep.metrics):
+            notes = [w for w in (bounds[j], _outlet_warning(prep, group, j, n_articles)) if w]
             row = {
                 "outlet": group.label, "metric": metric.name,
                 "estimate": group.theta[j] * metric.scale,
                 "ci_low": lo[j] * metric.scale, "ci_high": hi[j] * metric.scale,
                 "n_articles": n_articles, "n_sentences": n_sentences,
                 "method": _method(prep, metric),
-                "warning": _outlet_warning(prep, group, j, n_articles),
+                "warning": "; ".join(notes) if notes else None,
             }
             if opts.strata:
                 row["stratum"] = STANDARDIZED
@@ -1084,13 +1241,17 @@ def _stratum_rows(prep: _Prepared, group: _Group) -> list[dict[str, Any]]:
             continue
         accel = _acceleration(cell.jack_sum2, cell.jack_sum3)
         lo, hi = _interval(cell.rate, cell.boot, opts.alpha, opts.ci, accel)
+        lo, hi, bounds = _boundary_intervals(prep, cell.idx, cell.rate, lo, hi)
         for j, metric in enumerate(prep.metrics):
-            note = None
+            parts = [bounds[j]]
             if n < 2:
                 lo[j] = hi[j] = np.nan
-                note = "only 1 article: no interval"
-            elif n < opts.min_articles:
-                note = f"only {n} articles (<{opts.min_articles}): interval unstable"
+                parts.append("only 1 article: no interval")
+            else:
+                if n < opts.min_articles:
+                    parts.append(f"only {n} articles (<{opts.min_articles}): interval unstable")
+                parts.append(_few_positive_note(prep, cell.idx, j))
+            note = "; ".join(w for w in parts if w) or None
             rows.append({
                 "outlet": group.label, "metric": metric.name,
                 "estimate": cell.rate[j] * metric.scale,
@@ -1106,78 +1267,201 @@ def _stratum_rows(prep: _Prepared, group: _Group) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- pairwise
 
 
+def _unique_columns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct columns of ``values`` and, per original column, its index among them.
+
+    Many metrics share a denominator (``n_sentences``); the permutation product
+    then needs each distinct column once.
+    """
+    seen: dict[bytes, int] = {}
+    keep, inverse = [], np.empty(values.shape[1], dtype=np.int64)
+    for j in range(values.shape[1]):
+        key = np.ascontiguousarray(values[:, j]).tobytes()
+        if key not in seen:
+            seen[key] = len(keep)
+            keep.append(j)
+        inverse[j] = seen[key]
+    return values[:, keep], inverse
+
+
+def _ratio_and_variance(sums: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ratio estimate and its delta-method variance from per-group sums.
+
+    ``sums`` holds, per row, the sums over a group's ``n`` articles of
+    ``num, den, num², num·den, den²`` (``m`` columns each). The variance is
+    ``n / (n - 1) · Σ(num_i - r·den_i)² / (Σden_i)²``, with the square expanded
+    so that it needs only those sums.
+    """
+    sx, sd, sxx, sxd, sdd = (sums[:, k * m:(k + 1) * m] for k in range(5))
+    r = _ratio(sx, sd)
+    ss = sxx - 2.0 * r * sxd + r * r * sdd
+    # the expansion cancels: when every article has the same rate, ss is
+    # rounding noise (of either sign) rather than 0; call that 0
+    ss = np.where(ss > 1e-10 * (sxx + r * r * sdd), ss, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (n / (n - 1) if n >= 2 else np.nan) * ss / (sd * sd)
+    return r, np.where(np.isnan(r), np.nan, var)
+
+
+def _standardize_variance(rates: np.ndarray, variances: np.ndarray,
+                          weights: np.ndarray) -> np.ndarray:
+    """Variance of :func:`_standardize` of independent strata: ``Σ w_s'² var_s``.
+
+    ``w'`` are the weights renormalised over the strata whose rate is defined,
+    as in :func:`_standardize`.
+    """
+    shape = (len(weights),) + (1,) * (rates.ndim - 1)
+    w = np.where(np.isnan(rates), 0.0, weights.reshape(shape))
+    total = w.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = w / total
+        out = np.where(w > 0, share * share * variances, 0.0).sum(axis=0)
+    return np.where(total > 0, out, np.nan)
+
+
+def _studentized(
+    parts: list[tuple[np.ndarray, np.ndarray, int, int]], weights: np.ndarray, m: int
+) -> np.ndarray:
+    """Studentized difference ``(r_a - r_b) / SE`` per row and metric.
+
+    ``parts`` holds per stratum the sums of group a and of group b (see
+    :func:`_ratio_and_variance`) and the groups' article counts. With ``SE = 0``
+    (every article of both groups at its group's rate) the statistic is 0 for
+    equal rates and ±inf otherwise, so such a difference is as extreme as any.
+    """
+    ra, va, rb, vb = [], [], [], []
+    for sums_a, sums_b, n_a, n_b in parts:
+        r, v = _ratio_and_variance(sums_a, n_a, m)
+        ra.append(r)
+        va.append(v)
+        r, v = _ratio_and_variance(sums_b, n_b, m)
+        rb.append(r)
+        vb.append(v)
+    rates_a, rates_b = np.stack(ra), np.stack(rb)
+    diff = _standardize(rates_a, weights) - _standardize(rates_b, weights)
+    var = (_standardize_variance(rates_a, np.stack(va), weights)
+           + _standardize_variance(rates_b, np.stack(vb), weights))
+    se = np.sqrt(var)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = diff / se
+        zero = np.abs(diff) <= 1e-12
+        t = np.where(se > 0, t, np.where(zero, 0.0, np.sign(diff) * np.inf))
+    return np.where(np.isnan(diff) | np.isnan(se), np.nan, t)
+
+
 def _perm_test(prep: _Prepared, a: _Group, b: _Group) -> np.ndarray:
     """Two-sided permutation p-values (one per metric) for group a vs group b.
 
-    Article labels are permuted within each common stratum; the statistic is
-    the difference of the (standardized) estimates.
+    Article labels are permuted within each common stratum. The statistic is
+    the **studentized** difference of the (standardized) estimates: the
+    difference over its delta-method standard error. The raw difference is not
+    exchangeable when the two groups' articles differ in length (its variance
+    depends on which articles land in the small group), which gave false
+    positives in up to 28% of tests at a nominal 5%; the studentized statistic
+    is asymptotically pivotal, so the test stays near its level.
     """
     opts = prep.options
     m = len(prep.metrics)
-    observed = a.theta - b.theta
     rng = np.random.default_rng(
         [prep.base_seed, _label_hash(a.label), _label_hash(b.label), 1])
     n_perm = opts.n_perm
-    extreme = np.zeros(m)
-    valid = np.zeros(m)
-    total = np.zeros(m)
-    total_sq = np.zeros(m)
-    tol = 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(observed)))
     pooled = []
+    observed_parts = []
     for ca, cb in zip(a.cells[: a.n_common], b.cells[: b.n_common], strict=True):
         idx = np.concatenate([ca.idx, cb.idx])
-        pooled.append((np.hstack([prep.num[idx], prep.den[idx]]), len(ca.idx)))
-    max_n = max(len(v) for v, _ in pooled)
+        x, d = prep.num[idx], prep.den[idx]
+        values = np.hstack([x, d, x * x, x * d, d * d])
+        unique, inverse = _unique_columns(values)
+        n_a, n_b = len(ca.idx), len(cb.idx)
+        pooled.append((unique, inverse, n_a, n_b))
+        total = values.sum(axis=0)
+        sums_a = values[:n_a].sum(axis=0)[None, :]
+        observed_parts.append((sums_a, total[None, :] - sums_a, n_a, n_b))
+    observed = _studentized(observed_parts, prep.weights, m)[0]
+    extreme = np.zeros(m)
+    valid = np.zeros(m)
+    finite = np.zeros(m)
+    total_t = np.zeros(m)
+    total_sq = np.zeros(m)
+    # relative tolerance: the observed and permuted sums add in different orders
+    tol = 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(observed, posinf=0.0, neginf=0.0)))
+    max_n = max(len(v) for v, *_ in pooled)
     block = max(1, _PERM_BLOCK // max(max_n, 1))
     for start in range(0, n_perm, block):
         p = min(block, n_perm - start)
-        rates_a, rates_b = [], []
-        for values, n_a in pooled:
-            labels = _permutation_labels(len(values), n_a, p, rng)
-            sums_a = labels @ values
-            sums_b = values.sum(axis=0) - sums_a
-            rates_a.append(_ratio(sums_a[:, :m], sums_a[:, m:]))
-            rates_b.append(_ratio(sums_b[:, :m], sums_b[:, m:]))
-        stat = (_standardize(np.stack(rates_a), prep.weights)
-                - _standardize(np.stack(rates_b), prep.weights))
+        parts = []
+        for unique, inverse, n_a, n_b in pooled:
+            labels = _permutation_labels(len(unique), n_a, p, rng)
+            sums_a = labels @ unique
+            sums_b = unique.sum(axis=0) - sums_a
+            parts.append((sums_a[:, inverse], sums_b[:, inverse], n_a, n_b))
+        stat = _studentized(parts, prep.weights, m)
         ok = ~np.isnan(stat)
         valid += ok.sum(axis=0)
-        filled = np.where(ok, stat, 0.0)
-        total += filled.sum(axis=0)
-        total_sq += (filled**2).sum(axis=0)
         with np.errstate(invalid="ignore"):
             extreme += (ok & (np.abs(stat) >= np.abs(observed) - tol)).sum(axis=0)
+        fin = np.isfinite(stat)
+        finite += fin.sum(axis=0)
+        filled = np.where(fin, stat, 0.0)
+        total_t += filled.sum(axis=0)
+        total_sq += (filled**2).sum(axis=0)
     p_values = (1.0 + extreme) / (1.0 + valid)
     # Far in the tail a Monte Carlo p-value is only "< 1/(n_perm+1)"; over many
     # tests that floor would hide every difference. There, use the normal
-    # distribution with the permutation distribution's mean and SD instead.
+    # distribution with the permutation distribution's mean and SD instead —
+    # but never for an infinite observed statistic (zero standard error): no
+    # normal tail describes that, and the Monte Carlo value is honest.
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / valid
-        sd = np.sqrt(np.maximum(total_sq / valid - mean**2, 0.0) * valid / (valid - 1))
+        mean = total_t / finite
+        sd = np.sqrt(np.maximum(total_sq / finite - mean**2, 0.0) * finite / (finite - 1))
         obs = np.abs(observed)
         tail = ndtr((-obs - mean) / sd) + ndtr((mean - obs) / sd)
-    refine = (extreme < _TAIL_EXCEEDANCES) & (sd > 0) & (valid > 1)
-    p_values = np.where(refine, tail, p_values)
-    return np.where(np.isnan(observed), np.nan, np.minimum(p_values, 1.0))
+    refine = ((extreme < _TAIL_EXCEEDANCES) & (sd > 0) & (finite > 1)
+              & np.isfinite(observed))
+    # No permutation test can give less than its most extreme relabelling's
+    # share: 1 / (number of relabellings), twice that when the groups are the
+    # same size in every stratum (the swap is as extreme). Without this floor
+    # the normal tail of a studentized statistic gave 1e-33 for 6 vs 6 articles.
+    log_labellings = sum(math.lgamma(n_a + n_b + 1) - math.lgamma(n_a + 1)
+                         - math.lgamma(n_b + 1) for _, _, n_a, n_b in pooled)
+    symmetric = all(n_a == n_b for _, _, n_a, n_b in pooled)
+    floor = (2.0 if symmetric else 1.0) * math.exp(-min(log_labellings, 700.0))
+    p_values = np.where(refine, np.maximum(tail, floor), p_values)
+    return np.where(np.isnan(observed) | (valid == 0), np.nan, np.minimum(p_values, 1.0))
 
 
-def _boot_test(diff_boot: np.ndarray, observed: np.ndarray) -> np.ndarray:
+def _boot_test(diff_boot: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided bootstrap (Wald) p-value: the difference over its bootstrap standard error.
 
     A normal reference rather than counting replicates beyond zero, so the
     p-value has no floor of ``1/n_boot`` and survives a correction over
     thousands of tests.
+
+    Returns
+    -------
+    p : numpy.ndarray
+        One p-value per metric; NaN when the bootstrap distribution of a
+        non-zero difference has no spread (every article at its outlet's rate):
+        a zero standard error says nothing about the sampling variance, so it
+        must not give p = 0.
+    degenerate : numpy.ndarray of bool
+        Where that happened (the row gets a warning).
+
     """
     ok = ~np.isnan(diff_boot)
     n = ok.sum(axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         se = np.nanstd(diff_boot, axis=0, ddof=1)
+    # rounding noise of a zero-spread distribution is not spread
+    spread = se > 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(observed)))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(observed) / se
     p = 2 * ndtr(-z)
-    p = np.where(se > 0, p, np.where(observed == 0, 1.0, 0.0))
-    return np.where(np.isnan(observed) | (n < 2), np.nan, p)
+    undefined = np.isnan(observed) | (n < 2)
+    degenerate = ~undefined & ~spread & (observed != 0)
+    p = np.where(spread, p, np.where(observed == 0, 1.0, np.nan))
+    return np.where(undefined, np.nan, p), degenerate
 
 
 def _effect_sizes(prep: _Prepared, a: _Group, b: _Group) -> tuple[np.ndarray, list[str]]:
@@ -1224,16 +1508,21 @@ def _pairwise_table(prep: _Prepared, outlet_table: pd.DataFrame) -> pd.DataFrame
             na, nb = len(a.used), len(b.used)
             if na < 2 or nb < 2:
                 lo, hi = np.full_like(lo, np.nan), np.full_like(hi, np.nan)
+            degenerate = np.zeros(len(prep.metrics), dtype=bool)
             if opts.test == "permutation":
                 p_values = _perm_test(prep, a, b)
             else:
-                p_values = _boot_test(diff_boot, observed)
+                p_values, degenerate = _boot_test(diff_boot, observed)
             effect, effect_kind = _effect_sizes(prep, a, b)
             for j, metric in enumerate(prep.metrics):
                 ta, tb = a.theta[j] * metric.scale, b.theta[j] * metric.scale
                 notes = [f"{g.label}: {w}" for g, w in
                          ((a, warn.get((a.label, metric.name))),
                           (b, warn.get((b.label, metric.name)))) if w]
+                if degenerate[j]:
+                    notes.append("no p-value: the bootstrap distribution of the difference "
+                                 "has no spread (every article at its outlet's rate); use "
+                                 "test='permutation'")
                 row = {
                     "outlet_a": a.label, "outlet_b": b.label, "metric": metric.name,
                     "estimate_a": ta, "estimate_b": tb, "diff": ta - tb,
@@ -1259,7 +1548,7 @@ def _pairwise_table(prep: _Prepared, outlet_table: pd.DataFrame) -> pd.DataFrame
 
 def _pair_method(prep: _Prepared, metric: Metric, n_tests: int) -> str:
     opts = prep.options
-    test = (f"permutation test of article labels (n_perm={opts.n_perm}"
+    test = (f"studentized permutation test of article labels (n_perm={opts.n_perm}"
             f"{', within strata' if opts.strata else ''}; normal tail below "
             f"{_TAIL_EXCEEDANCES} exceedances)"
             if opts.test == "permutation" else "bootstrap test (normal, bootstrap SE)")
@@ -1351,7 +1640,7 @@ def compare(
     alpha: float = 0.05,
     correction: Correction = "holm",
     random_state: int | np.random.Generator | None = 0,
-    min_articles: int = 20,
+    min_articles: int = 30,
 ) -> pd.DataFrame:
     """Estimate each metric per outlet with an article-clustered bootstrap interval.
 
@@ -1379,7 +1668,9 @@ def compare(
     random_state : int, numpy.random.Generator or None
         Seed of the resampling.
     min_articles : int
-        Outlets with fewer articles get a warning.
+        Outlets with fewer articles get a warning (default 30; 0 turns it
+        off). Outlets with fewer than 10 articles that have any positive for a
+        metric are warned regardless.
 
     Returns
     -------
@@ -1427,7 +1718,7 @@ def pairwise(
     alpha: float = 0.05,
     correction: Correction = "holm",
     random_state: int | np.random.Generator | None = 0,
-    min_articles: int = 20,
+    min_articles: int = 30,
 ) -> pd.DataFrame:
     """Compare every pair of outlets on every metric.
 
@@ -1441,9 +1732,10 @@ def pairwise(
     n_perm : int
         Permutations for ``test="permutation"``.
     test : {"permutation", "bootstrap"}
-        Permutation test of article labels (within strata when stratified), or
-        a test from the bootstrap distribution of the difference (no extra
-        cost; use it for very large corpora).
+        Permutation test of article labels with a studentized statistic
+        (within strata when stratified), or a test from the bootstrap
+        distribution of the difference (no extra cost; use it for very large
+        corpora).
     correction : {"holm", "bh"}
         Adjustment across all rows of the table (pairs × metrics).
 

@@ -98,7 +98,9 @@ def test_ratio_estimator_hand_computed():
     assert out["n_sentences"].tolist() == [40, 20]
     assert out["method"].iloc[0] == (
         "ratio estimator; article-clustered bootstrap, percentile, n_boot=200, seed=0")
-    assert out["warning"].isna().all()
+    # min_articles=0 silences the article count, not the few-positive-articles warning
+    assert out["warning"].tolist() == [
+        "only 2 of its articles have any positive (<10): interval unstable"] * 2
 
 
 def test_builtin_metrics_hand_computed():
@@ -245,8 +247,11 @@ def test_interval_contains_estimate(ci):
 def test_degenerate_values_give_point_interval_without_nan(ci):
     table = arts([("X", 10, 5)] * 10 + [("Y", 10, 0)] * 10)
     out = compare(table, metrics="claim_density", n_boot=200, ci=ci, min_articles=0)
-    assert out["ci_low"].tolist() == pytest.approx(out["estimate"].tolist())
-    assert out["ci_high"].tolist() == pytest.approx(out["estimate"].tolist())
+    x, y = out.iloc[0], out.iloc[1]
+    assert (x["ci_low"], x["ci_high"]) == pytest.approx((0.5, 0.5))
+    # Y has no claim at all: not a zero-width bootstrap interval but the exact
+    # bound for no events in 10 articles (changed with the boundary fix)
+    assert (y["ci_low"], y["ci_high"]) == (0.0, 1 - 0.025 ** (1 / 10))
     pairs = pairwise(table, metrics="claim_density", n_boot=200, n_perm=200, ci=ci)
     assert pairs[["diff", "ci_low", "ci_high", "p_value"]].notna().all().all()
 
@@ -257,7 +262,8 @@ def test_small_outlets_warned_single_article_has_no_interval():
     x, y = out.iloc[0], out.iloc[1]
     assert x["warning"] == "only 1 article: no interval"
     assert math.isnan(x["ci_low"]) and math.isnan(x["ci_high"])
-    assert y["warning"] == "only 8 articles (<20): interval unstable"
+    assert y["warning"] == ("only 8 articles (<20): interval unstable; only 8 of its articles "
+                            "have any positive (<10): interval unstable")
     assert not math.isnan(y["ci_low"])
 
 
@@ -269,7 +275,7 @@ def test_undefined_metric_is_nan_with_warning():
     assert math.isnan(x["estimate"]) and math.isnan(x["ci_low"])
     assert x["warning"] == "undefined: n_claims is 0 in every article"
     assert y["estimate"] == pytest.approx(0.25)
-    assert y["warning"] is None
+    assert y["warning"] == "only 1 of its articles have any positive (<10): interval unstable"
 
 
 def test_zero_denominator_replicates_are_dropped_and_reported():
@@ -280,7 +286,9 @@ def test_zero_denominator_replicates_are_dropped_and_reported():
     x = out.iloc[0]
     assert x["estimate"] == pytest.approx(0.5)
     assert x["ci_low"] == pytest.approx(0.5) and x["ci_high"] == pytest.approx(0.5)
-    share = int(x["warning"].split("%")[0])
+    assert x["warning"].startswith(
+        "only 1 of its articles have any positive (<10): interval unstable; ")
+    share = int(x["warning"].split("; ")[1].split("%")[0])
     assert 25 <= share <= 42
     assert "replicates had a zero denominator (n_claims) and were dropped" in x["warning"]
 
@@ -450,7 +458,8 @@ def test_standardized_estimate_hand_computed():
     b = out[out["outlet"] == "B"].iloc[0]
     assert (a["n_articles"], a["n_sentences"]) == (4, 60)
     assert (b["n_articles"], b["n_sentences"]) == (4, 40)
-    assert b["warning"] == ("2 of 2 common strata have fewer than 5 of its articles: interval "
+    assert b["warning"] == ("only 4 of its articles have any positive (<10): interval unstable; "
+                            "2 of 2 common strata have fewer than 5 of its articles: interval "
                             "may be too narrow; 3 article(s) outside the common strata excluded")
     assert "standardized over topic (2 common strata" in b["method"]
 
