@@ -156,11 +156,11 @@ def test_duplicate_sentence_is_an_error():
 # ------------------------------------------------------------------ 5. boundary
 
 
-def test_no_positive_gives_exact_one_sided_bound():
+def test_no_positive_gives_one_sided_bound():
     out = compare(table(["A"] * 200, [10] * 200, [0] * 200), metrics="claim_density").iloc[0]
     assert (out["estimate"], out["ci_low"], out["ci_high"]) == (0.0, 0.0, 1 - 0.025 ** (1 / 200))
     assert out["warning"] == (
-        "no positive in any of its 200 articles: interval is the exact one-sided bound "
+        "no positive in any of its 200 articles: interval is the approximate one-sided bound "
         "1 - 0.025^(1/200) treating articles as independent, not a bootstrap interval")
 
 
@@ -277,3 +277,41 @@ def test_blank_outlet_is_missing_like_nan():
     out = compare(t, metrics="claim_density", min_articles=0)
     assert out["outlet"].tolist() == ["A", "B"]
     assert out["n_articles"].tolist() == [2, 2]
+
+
+def test_no_positive_on_a_count_metric_has_no_upper_bound():
+    # sources per article is not a proportion: none in 20 articles bounds nothing
+    t = arts([("A", 10, 3)] * 20)
+    out = compare(t, metrics="named_source_diversity").iloc[0]
+    assert out["estimate"] == 0.0 and out["ci_low"] == 0.0 and np.isnan(out["ci_high"])
+    assert "no upper bound" in out["warning"]
+
+
+def test_widened_intervals_stay_inside_the_metric_range():
+    # one claim in 20 articles: the widening must not give a negative lower end
+    claims = [1] + [0] * 19
+    out = compare(table(["A"] * 20, [10] * 20, claims), metrics="claim_density")
+    assert (out["ci_low"] >= 0).all()
+    full = compare(table(["A"] * 20, [10] * 20, [10] * 19 + [9]), metrics="claim_density")
+    assert (full["ci_high"] <= 1).all()
+
+
+def test_missing_and_mixed_type_doc_ids_sort_without_error():
+    t = arts([("A", 10, 3), ("A", 12, 5), ("A", 8, 1), ("B", 10, 6), ("B", 9, 2), ("B", 11, 4)])
+    t["doc_id"] = [None, 1, "1", 2.5, "x", 7]
+    a = compare(t, metrics="claim_density", n_boot=200)
+    b = compare(t.iloc[::-1].reset_index(drop=True), metrics="claim_density", n_boot=200)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_stratum_without_spread_is_named_on_the_standardized_row():
+    rows = [("A", 10, 3, "pol")] * 20 + [("A", 10, 4, "spo")] * 20
+    rows += [("B", 10, 5, "pol")] * 15 + [("B", 10, 0, "spo")] * 12
+    t = arts([dict(zip(("outlet", "n_sentences", "n_claims", "topic"), r, strict=True))
+              for r in rows])
+    out = compare(t, metrics="claim_density", strata="topic", n_boot=200)
+    b = out[(out["outlet"] == "B") & (out["stratum"] == bc.STANDARDIZED)].iloc[0]
+    assert "no spread in stratum spo (12) (all negative or all positive): the standardized " \
+        "interval is too narrow" in b["warning"]
+    a = out[(out["outlet"] == "A") & (out["stratum"] == bc.STANDARDIZED)].iloc[0]
+    assert a["warning"] is None or "no spread" not in a["warning"]
