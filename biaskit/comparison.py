@@ -191,7 +191,7 @@ STANDARDIZED = "(standardized)"
 
 #: Columns of the outlet table: the schema's columns, then provenance.
 #: A ``stratum`` column follows when the comparison is stratified.
-OUTLET_TABLE_COLUMNS: tuple[str, ...] = (*OUTLET_COLUMNS, "method", "warning")
+OUTLET_TABLE_COLUMNS: tuple[str, ...] = (*OUTLET_COLUMNS, "description", "method", "warning")
 
 # Largest count matrix (replicates × articles) built at once. Small blocks keep
 # the bincount scatter in cache (measured fastest at ~2**16) and bound memory
@@ -1242,6 +1242,8 @@ def _outlet_table(prep: _Prepared) -> pd.DataFrame:
                 "estimate": group.theta[j] * metric.scale,
                 "ci_low": lo[j] * metric.scale, "ci_high": hi[j] * metric.scale,
                 "n_articles": n_articles, "n_sentences": n_sentences,
+                # the unit is in the words: shares (0-1) and rates per 100 sit side by side
+                "description": metric.description,
                 "method": _method(prep, metric),
                 "warning": "; ".join(notes) if notes else None,
             }
@@ -1312,6 +1314,7 @@ def _stratum_rows(prep: _Prepared, group: _Group) -> list[dict[str, Any]]:
                 "estimate": cell.rate[j] * metric.scale,
                 "ci_low": lo[j] * metric.scale, "ci_high": hi[j] * metric.scale,
                 "n_articles": n, "n_sentences": int(prep.sentences[cell.idx].sum()),
+                "description": metric.description,
                 "method": (f"{_estimator_label(metric)} within {opts.strata}; article-clustered "
                            f"bootstrap, {opts.ci}, n_boot={opts.n_boot}, seed={prep.seed_label}"),
                 "warning": note, "stratum": str(cell.stratum),
