@@ -126,3 +126,15 @@ def spy_on_assembly(monkeypatch: Any) -> list[str]:
 
     monkeypatch.setattr(output, "_assemble_table", spy)
     return assembled
+
+
+def call_cli(argv: list[Any], capsys: Any) -> tuple[int, str, str]:
+    """Run ``biaskit ARGV`` in-process: (exit code, stdout, stderr); argparse's exit too."""
+    from biaskit import cli
+
+    try:
+        code = cli.main([str(a) for a in argv])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err

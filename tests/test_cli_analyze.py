@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _helpers import call_cli  # noqa: E402 (on sys.path: conftest.py)
 
 import biaskit
 from biaskit import cli
@@ -20,13 +21,7 @@ BATCH = Path(__file__).parent / "fixtures" / "batch"
 PAGE = BATCH / "site" / "harbor-gazette" / "storm.html"
 
 
-def call(argv, capsys) -> tuple[int, str, str]:
-    try:
-        code = cli.main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+call = call_cli  # (exit code, stdout, stderr) of an in-process run
 
 
 def records(out: str) -> list[dict]:

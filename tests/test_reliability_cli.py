@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _helpers import call_cli  # noqa: E402 (on sys.path: conftest.py)
 
 from biaskit import cli
 
@@ -33,14 +34,7 @@ def documented_codes() -> set[int]:
     return {int(line.split()[0]) for line in cli.EXIT_CODES.splitlines()[1:] if line.strip()}
 
 
-def call(argv, capsys) -> tuple[int, str, str]:
-    """Run ``biaskit ARGV`` in-process; argparse's SystemExit becomes the exit code."""
-    try:
-        code = cli.main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+call = call_cli  # (exit code, stdout, stderr) of an in-process run
 
 
 def assert_clean_error(code: int, err: str, expected: int, pattern: str = "") -> None:
