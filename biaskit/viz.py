@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -121,7 +122,8 @@ def forest_plot(outlet_table: pd.DataFrame, metric: str, *, title: str | None = 
               for o, n, w in zip(rows["outlet"], rows["n_articles"], warn, strict=True)]
     ax.set_yticks(y, labels)
     ax.set_xlabel(metric)
-    ax.set_title(title or _metric_label(metric), fontsize=10, loc="left")
+    # long descriptions ("… per 100 sentences") wrap instead of running off the figure
+    ax.set_title(textwrap.fill(title or _metric_label(metric), 60), fontsize=10, loc="left")
     ax.grid(axis="x", alpha=0.3)
     if warn.any():
         ax.legend(loc="best", fontsize=8, frameon=False)

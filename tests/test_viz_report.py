@@ -91,6 +91,15 @@ def test_forest_plot_sorted_with_warning_markers(outlet_table):
         forest_plot(outlet_table, "nope")
 
 
+def test_forest_plot_title_wraps_instead_of_running_off_the_figure(outlet_table):
+    title = forest_plot(outlet_table, "quoted_framing_rate").axes[0].get_title(loc="left")
+    assert title.replace("\n", " ") == (
+        "quoted_framing_rate: sentences with framing inside quotations (sources' voice) per "
+        "100 sentences"
+    )
+    assert max(len(line) for line in title.split("\n")) <= 60
+
+
 def test_heatmap_shape_and_annotations(outlet_table):
     fig = heatmap(outlet_table, ["claim_density", "hedge_rate"])
     ax = fig.axes[0]
